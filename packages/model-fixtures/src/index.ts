@@ -1,0 +1,4 @@
+export { writeFixtureModel, FIXTURE_NOTICE, type FixtureModel, type FixtureOptions } from "./generate.js";
+export { referenceLogits, type ReferenceInput } from "./reference.js";
+export { SHAPES, VARIANTS, DTYPES, type ShapeName, type Variant, type Dtype, type ModelShape } from "./shapes.js";
+export type { BertWeights } from "./weights.js";
