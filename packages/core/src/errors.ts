@@ -1,0 +1,38 @@
+export type RerankErrorCode =
+  /** The caller passed a bad query, document list or option. */
+  | "INVALID_INPUT"
+  /** The reranker config is malformed. */
+  | "INVALID_CONFIG"
+  /** The provider's package is not installed. */
+  | "PROVIDER_NOT_INSTALLED"
+  /** The model could not be found where it was looked for. */
+  | "MODEL_NOT_FOUND"
+  /** The model's files are incomplete, inconsistent or unsupported. */
+  | "MODEL_INVALID"
+  /** The model's files exist but the runtime could not load them. */
+  | "MODEL_LOAD_FAILED"
+  /** The backend returned something that breaks the result contract. */
+  | "INVALID_RESPONSE"
+  /** The caller's AbortSignal fired. */
+  | "ABORTED"
+  /** The provider was closed and cannot rerank any more. */
+  | "CLOSED"
+  /** Any other failure inside the backend. */
+  | "PROVIDER_ERROR";
+
+/** The one error type crossrank throws; `code` is stable, `message` says what to do. */
+export class RerankError extends Error {
+  override readonly name = "RerankError";
+  readonly code: RerankErrorCode;
+  readonly provider: string | undefined;
+
+  constructor(code: RerankErrorCode, message: string, options: { provider?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.provider = options.provider;
+  }
+}
+
+export function isRerankError(value: unknown, code?: RerankErrorCode): value is RerankError {
+  return value instanceof RerankError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,41 @@
+/** One scored document. `index` points into the caller's `documents` array. */
+export interface RerankResult {
+  index: number;
+  /** Relevance in [0, 1]; each provider documents how it derives it. Higher is more relevant. */
+  score: number;
+  /** The provider's unnormalised value (for local models, the logit). */
+  rawScore: number;
+}
+
+export interface RerankOptions {
+  /** Keep only the best `topN` results. A positive integer; values above the document count mean "all". */
+  topN?: number;
+  signal?: AbortSignal;
+}
+
+/** The interface every backend implements: local models and hosted APIs alike. */
+export interface RerankProvider {
+  readonly provider: string;
+  readonly model: string;
+  /** Scores every document against the query; results sorted by score descending, ties by original index. */
+  rerank(query: string, documents: string[], options?: RerankOptions): Promise<RerankResult[]>;
+  /** Releases resources (model sessions, connections). */
+  close?(): Promise<void>;
+}
+
+/** One document's score as a backend reports it, in input order. */
+export interface DocumentScore {
+  score: number;
+  rawScore: number;
+}
+
+/**
+ * What a provider package implements: score every document, in input order. Validation, empty input, sorting,
+ * topN and result checks are added by `defineProvider`, so they behave the same for every backend.
+ */
+export interface ScoringBackend {
+  readonly provider: string;
+  readonly model: string;
+  score(query: string, documents: readonly string[], options: { signal?: AbortSignal }): Promise<DocumentScore[]>;
+  close?(): Promise<void>;
+}

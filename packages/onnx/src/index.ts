@@ -1,0 +1,3 @@
+export { createProvider } from "./provider.js";
+export { loadedSessionCount } from "./session-cache.js";
+export { ONNX_FILES } from "./model-files.js";

@@ -1,0 +1,165 @@
+import {
+  defineProvider,
+  localConfigSchema,
+  RerankError,
+  throwIfAborted,
+  type DocumentScore,
+  type LocalRerankerConfig,
+  type RerankProvider,
+  type ResolvedLocalConfig,
+} from "@crossrank/core";
+import type { InferenceSession, Tensor } from "onnxruntime-node";
+import { padBatch, planBatches } from "./batching.js";
+import { readModelConfig, type ModelConfig } from "./model-config.js";
+import { checkModelFiles, resolveModelDir } from "./model-files.js";
+import { encodePairs, loadTokenizer, type EncodedPair, type TokenizerHandle, type TruncationPolicy } from "./pair-encoder.js";
+import { scoreLogits } from "./scoring.js";
+import { acquireSession } from "./session-cache.js";
+
+const P = "local";
+const SUPPORTED_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
+/** Tokenising hundreds of long passages is CPU work on the main thread: yield this often so servers stay responsive. */
+const YIELD_EVERY_MS = 10;
+
+const warnedFixtures = new Set<string>();
+
+/** The "local" provider: a cross-encoder in the Hugging Face ONNX layout, run by onnxruntime-node. */
+export async function createProvider(input: LocalRerankerConfig | ResolvedLocalConfig): Promise<RerankProvider> {
+  const parsed = localConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new RerankError("INVALID_CONFIG", `invalid local reranker config: ${parsed.error.issues.map((i) => `config.${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  const config = parsed.data;
+  const { dir, name } = resolveModelDir(config);
+  const files = checkModelFiles(dir, name, config.dtype);
+  const [modelConfig, tokenizer] = await Promise.all([readModelConfig(files.config), loadTokenizer(files.tokenizer, files.tokenizerConfig)]);
+  const maxLength = Math.min(config.maxLength ?? Number.POSITIVE_INFINITY, tokenizer.modelMaxLength, modelConfig.maxPositions);
+  if (maxLength < tokenizer.template.specialCount + 2) {
+    throw new RerankError("INVALID_CONFIG", `config.maxLength: ${maxLength} tokens cannot hold a query and a document (the pair template alone takes ${tokenizer.template.specialCount})`, { provider: P });
+  }
+  const padId = tokenizer.padTokenId ?? modelConfig.padTokenId ?? 0;
+  const { session, release } = await acquireSession({ path: files.onnx, threads: config.threads });
+  try {
+    checkSessionSignature(session, files.onnx);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  if (modelConfig.fixtureNotice && !warnedFixtures.has(dir)) {
+    warnedFixtures.add(dir);
+    process.emitWarning(`${dir}: ${modelConfig.fixtureNotice}`, { code: "CROSSRANK_FIXTURE_MODEL" });
+  }
+  const policy: TruncationPolicy = { maxLength, longDocuments: config.longDocuments, chunkOverlap: config.chunkOverlap };
+  const scorer = new PairScorer(session, modelConfig, padId, files.onnx);
+
+  return defineProvider({
+    provider: P,
+    model: name,
+    async score(query, documents, { signal }) {
+      const pairs = await encodeAll(tokenizer, policy, query, documents, signal);
+      const pairScores = await scorer.scoreAll(pairs, config, signal);
+      const best: (DocumentScore | undefined)[] = new Array(documents.length);
+      pairs.forEach((pair, i) => {
+        const s = pairScores[i]!;
+        const current = best[pair.document];
+        if (!current || s.score > current.score || (s.score === current.score && s.rawScore > current.rawScore)) best[pair.document] = s;
+      });
+      return best as DocumentScore[];
+    },
+    close: release,
+  });
+}
+
+async function encodeAll(
+  tokenizer: TokenizerHandle,
+  policy: TruncationPolicy,
+  query: string,
+  documents: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<EncodedPair[]> {
+  const queryIds = tokenizer.encode(query);
+  const seen = new Map<string, number[]>();
+  const pairs: EncodedPair[] = [];
+  let sliceStart = performance.now();
+  for (let d = 0; d < documents.length; d++) {
+    const text = documents[d]!;
+    let ids = seen.get(text);
+    if (!ids) seen.set(text, (ids = tokenizer.encode(text)));
+    pairs.push(...encodePairs(tokenizer.template, queryIds, ids, d, policy));
+    if (performance.now() - sliceStart > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      throwIfAborted(signal, P);
+      sliceStart = performance.now();
+    }
+  }
+  return pairs;
+}
+
+function checkSessionSignature(session: InferenceSession, file: string): void {
+  const unsupported = session.inputNames.filter((n) => !SUPPORTED_INPUTS.has(n));
+  if (unsupported.length || !session.inputNames.includes("input_ids") || !session.inputNames.includes("attention_mask")) {
+    throw new RerankError(
+      "MODEL_INVALID",
+      `${file} takes inputs [${session.inputNames.join(", ")}]; a cross-encoder export takes input_ids, attention_mask and optionally token_type_ids`,
+      { provider: P },
+    );
+  }
+  if (!session.outputNames.includes("logits") && session.outputNames.length !== 1) {
+    throw new RerankError("MODEL_INVALID", `${file} has outputs [${session.outputNames.join(", ")}] and none named "logits"`, { provider: P });
+  }
+}
+
+/** Runs pairs through the session in length-sorted batches; identical pairs are scored once. */
+class PairScorer {
+  private readonly output: string;
+  private readonly wantsTokenTypes: boolean;
+  private ort: typeof import("onnxruntime-node") | undefined;
+
+  constructor(
+    private readonly session: InferenceSession,
+    private readonly model: ModelConfig,
+    private readonly padId: number,
+    private readonly file: string,
+  ) {
+    this.output = session.outputNames.includes("logits") ? "logits" : session.outputNames[0]!;
+    this.wantsTokenTypes = session.inputNames.includes("token_type_ids");
+  }
+
+  async scoreAll(pairs: EncodedPair[], limits: ResolvedLocalConfig, signal: AbortSignal | undefined): Promise<DocumentScore[]> {
+    this.ort ??= await import("onnxruntime-node");
+    const unique: EncodedPair[] = [];
+    const uniqueOf = new Map<string, number>();
+    const slot = pairs.map((p) => {
+      const key = `${p.ids.join(",")}|${p.typeIds.join("")}`;
+      let u = uniqueOf.get(key);
+      if (u === undefined) {
+        u = unique.push(p) - 1;
+        uniqueOf.set(key, u);
+      }
+      return u;
+    });
+    const scores: DocumentScore[] = new Array(unique.length);
+    for (const rows of planBatches(unique, limits)) {
+      throwIfAborted(signal, P);
+      const { width, inputIds, attentionMask, tokenTypeIds } = padBatch(unique, rows, this.padId);
+      const dims = [rows.length, width];
+      const feeds: Record<string, Tensor> = {
+        input_ids: new this.ort.Tensor("int64", inputIds, dims),
+        attention_mask: new this.ort.Tensor("int64", attentionMask, dims),
+      };
+      if (this.wantsTokenTypes) feeds.token_type_ids = new this.ort.Tensor("int64", tokenTypeIds, dims);
+      const result = await this.session.run(feeds, [this.output]);
+      const logits = result[this.output]!;
+      if (logits.type !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
+        throw new RerankError(
+          "MODEL_INVALID",
+          `${this.file} returned ${this.output} of type ${logits.type} and shape [${logits.dims.join(", ")}]; expected float32 [${rows.length}, ${this.model.numLabels}] (config.json declares ${this.model.numLabels} label${this.model.numLabels === 1 ? "" : "s"})`,
+          { provider: P },
+        );
+      }
+      const data = logits.data as Float32Array;
+      rows.forEach((u, row) => (scores[u] = scoreLogits(data, row, this.model)));
+    }
+    return slot.map((u) => scores[u]!);
+  }
+}
