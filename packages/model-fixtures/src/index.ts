@@ -2,3 +2,4 @@ export { writeFixtureModel, FIXTURE_NOTICE, type FixtureModel, type FixtureOptio
 export { referenceLogits, type ReferenceInput } from "./reference.js";
 export { SHAPES, VARIANTS, DTYPES, type ShapeName, type Variant, type Dtype, type ModelShape } from "./shapes.js";
 export type { BertWeights } from "./weights.js";
+export { FIXTURE_WORDS } from "./vocabulary.js";
