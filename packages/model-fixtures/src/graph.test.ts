@@ -45,7 +45,7 @@ async function runBatch(file: string, withTypes: boolean): Promise<Float32Array>
     attention_mask: new ort.Tensor("int64", mask, dims),
   };
   if (withTypes) feeds.token_type_ids = new ort.Tensor("int64", types, dims);
-  expect(session.inputNames.sort()).toEqual(Object.keys(feeds).sort());
+  expect([...session.inputNames].sort()).toEqual(Object.keys(feeds).sort());
   const out = await session.run(feeds);
   await session.release();
   return out.logits!.data as Float32Array;
