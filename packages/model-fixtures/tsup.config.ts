@@ -1,10 +1,4 @@
 import { defineConfig } from "tsup";
+import { packageBuild } from "../../tsup.base.js";
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
-  format: ["esm"],
-  dts: { entry: "src/index.ts" },
-  target: "node20",
-  clean: true,
-  sourcemap: true,
-});
+export default defineConfig({ ...packageBuild, entry: ["src/index.ts", "src/cli.ts"], dts: { entry: "src/index.ts" } });
