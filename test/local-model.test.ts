@@ -202,14 +202,14 @@ describe("local provider: errors name the fix", () => {
     expect(e.message).toContain("/nonexistent/model");
   });
 
-  it("model name not found lists where it looked", async () => {
+  it("model name not found offline lists where it looked", async () => {
     const old = process.env.CROSSRANK_MODELS_DIR;
     process.env.CROSSRANK_MODELS_DIR = "/srv/models";
     try {
       const e = await failure(createReranker("local:ms-marco-MiniLM-L-6-v2"));
       expect(e.code).toBe("MODEL_NOT_FOUND");
       expect(e.message).toContain("/srv/models/ms-marco-MiniLM-L-6-v2");
-      expect(e.message).toContain("modelPath");
+      expect(e.message).toContain("npx crossrank models pull ms-marco-MiniLM-L-6-v2");
     } finally {
       if (old === undefined) delete process.env.CROSSRANK_MODELS_DIR;
       else process.env.CROSSRANK_MODELS_DIR = old;

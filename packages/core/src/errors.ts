@@ -11,6 +11,10 @@ export type RerankErrorCode =
   | "MODEL_INVALID"
   /** The model's files exist but the runtime could not load them. */
   | "MODEL_LOAD_FAILED"
+  /** A model file could not be downloaded (network, HTTP status, access). */
+  | "DOWNLOAD_FAILED"
+  /** A downloaded file did not match its published size or checksum; nothing was cached. */
+  | "CHECKSUM_MISMATCH"
   /** The backend returned something that breaks the result contract. */
   | "INVALID_RESPONSE"
   /** The caller's AbortSignal fired. */

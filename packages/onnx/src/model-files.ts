@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { RerankError, type ResolvedLocalConfig } from "@crossrank/core";
+import { hubSettings, resolveModel } from "@crossrank/hub";
 
 export const ONNX_FILES = { fp32: "onnx/model.onnx", q8: "onnx/model_quantized.onnx" } as const;
 export const REQUIRED_FILES = ["config.json", "tokenizer.json"] as const;
@@ -19,19 +20,13 @@ export interface ModelFiles {
 const P = "local";
 
 /**
- * Where a model named by `model` (not by path) is looked for. Downloads from the hub are not done here.
+ * The model folder for a config: `modelPath` as given, else the model name resolved by @crossrank/hub
+ * (CROSSRANK_MODELS_DIR, then the cache, then a verified download unless offline).
  */
-function candidateDirs(model: string, env: NodeJS.ProcessEnv): string[] {
-  const root = env.CROSSRANK_MODELS_DIR?.trim();
-  if (!root) return [];
-  const dirs = [join(root, model)];
-  if (model.includes("/")) dirs.push(join(root, basename(model)));
-  return dirs;
-}
-
-export function resolveModelDir(config: ResolvedLocalConfig, env: NodeJS.ProcessEnv = process.env): { dir: string; name: string } {
-  if (config.modelPath) {
-    const dir = resolve(config.modelPath.replace(/^~(?=\/)/, env.HOME ?? "~"));
+export async function resolveModelDir(config: ResolvedLocalConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ dir: string; name: string }> {
+  const modelPath = config.modelPath ?? (config.model && isAbsolute(config.model) ? config.model : undefined);
+  if (modelPath) {
+    const dir = resolve(modelPath.replace(/^~(?=\/)/, env.HOME ?? "~"));
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       throw new RerankError(
         "MODEL_NOT_FOUND",
@@ -41,17 +36,8 @@ export function resolveModelDir(config: ResolvedLocalConfig, env: NodeJS.Process
     }
     return { dir, name: config.model ?? basename(dir) };
   }
-  const model = config.model!;
-  if (isAbsolute(model)) return resolveModelDir({ ...config, modelPath: model }, env);
-  const looked = candidateDirs(model, env);
-  const found = looked.find((d) => existsSync(join(d, "config.json")));
-  if (found) return { dir: found, name: model };
-  const where = looked.length ? looked.join(", ") : "CROSSRANK_MODELS_DIR is not set";
-  throw new RerankError(
-    "MODEL_NOT_FOUND",
-    `local model "${model}" was not found (looked in: ${where}). Pass modelPath: "/path/to/model" (a Hugging Face ONNX model folder) or set CROSSRANK_MODELS_DIR to a folder that contains ${model}/`,
-    { provider: P },
-  );
+  const resolved = await resolveModel(config.model!, { dtype: config.dtype, settings: hubSettings(env) });
+  return { dir: resolved.dir, name: resolved.name };
 }
 
 /** Checks that every file the provider will read exists before anything is loaded, listing what is missing. */

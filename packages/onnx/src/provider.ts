@@ -30,7 +30,7 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
     throw new RerankError("INVALID_CONFIG", `invalid local reranker config: ${parsed.error.issues.map((i) => `config.${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
   const config = parsed.data;
-  const { dir, name } = resolveModelDir(config);
+  const { dir, name } = await resolveModelDir(config);
   const files = checkModelFiles(dir, name, config.dtype);
   const [modelConfig, tokenizer] = await Promise.all([readModelConfig(files.config), loadTokenizer(files.tokenizer, files.tokenizerConfig)]);
   const maxLength = Math.min(config.maxLength ?? Number.POSITIVE_INFINITY, tokenizer.modelMaxLength, modelConfig.maxPositions);

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import registryJson from "../../../models/registry.json" with { type: "json" };
+
+const fileSchema = z
+  .object({
+    path: z.string().min(1),
+    /** Exact byte size and sha256, where the hub publishes them and they were confirmed. */
+    size: z.number().int().positive().optional(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    /** For listings only. */
+    approxMB: z.number().positive().optional(),
+  })
+  .strict();
+
+const modelSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/),
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
+    /** A commit id pins the files; a branch name follows the repo. */
+    revision: z.string().min(1),
+    source: z.string(),
+    family: z.enum(["bert", "xlm-roberta", "deberta-v2"]),
+    maxLength: z.number().int().positive(),
+    labels: z.union([z.literal(1), z.literal(2)]),
+    license: z.string(),
+    description: z.string(),
+    files: z.object({ fp32: z.array(fileSchema).min(1), q8: z.array(fileSchema).min(1) }).strict(),
+  })
+  .strict();
+
+export const registrySchema = z.object({ $comment: z.string().optional(), version: z.literal(1), models: z.array(modelSchema) }).strict();
+
+export type RegistryFile = z.infer<typeof fileSchema>;
+export type RegistryModel = z.infer<typeof modelSchema>;
+export type Dtype = "fp32" | "q8";
+
+/** Files every model folder has besides its ONNX graph; `optional` ones may be absent from a repo. */
+export const COMMON_FILES: readonly { path: string; optional?: boolean }[] = [
+  { path: "config.json" },
+  { path: "tokenizer.json" },
+  { path: "tokenizer_config.json" },
+  { path: "special_tokens_map.json", optional: true },
+];
+
+/** The standard layout, for hub ids that are not in the registry. */
+export const STANDARD_ONNX_FILES: Record<Dtype, RegistryFile[]> = {
+  fp32: [{ path: "onnx/model.onnx" }],
+  q8: [{ path: "onnx/model_quantized.onnx" }],
+};
+
+export const REGISTRY: readonly RegistryModel[] = registrySchema.parse(registryJson).models;
+
+export const DEFAULT_MODEL = "ms-marco-MiniLM-L-6-v2";
+
+export function isPinned(revision: string): boolean {
+  return /^[0-9a-f]{40}$/.test(revision);
+}
+
+/** A registry name ("ms-marco-MiniLM-L-6-v2"), its hub id, or any hub id "org/name" (standard layout, branch main). */
+export interface ModelRef {
+  name: string;
+  repo: string;
+  revision: string;
+  entry: RegistryModel | undefined;
+}
+
+export function lookupModel(nameOrRepo: string): ModelRef | undefined {
+  const [id, rev] = nameOrRepo.split("@") as [string, string | undefined];
+  const entry = REGISTRY.find((m) => m.name === id || m.repo === id || m.source === id);
+  if (entry) return { name: entry.name, repo: entry.repo, revision: rev ?? entry.revision, entry };
+  if (/^[\w.-]+\/[\w.-]+$/.test(id)) return { name: id, repo: id, revision: rev ?? "main", entry: undefined };
+  return undefined;
+}
+
+/** Every file a model folder needs for one dtype. */
+export function filesFor(ref: ModelRef, dtype: Dtype): { path: string; optional: boolean; size?: number; sha256?: string }[] {
+  const onnx = ref.entry ? ref.entry.files[dtype] : STANDARD_ONNX_FILES[dtype];
+  return [
+    ...COMMON_FILES.map((f) => ({ path: f.path, optional: f.optional ?? false })),
+    ...onnx.map((f) => ({ path: f.path, optional: false, size: f.size, sha256: f.sha256 })),
+  ];
+}
