@@ -232,7 +232,7 @@ describe("offline", () => {
     expect(e.message).toContain(`"${MODEL}"`);
     expect(e.message).toContain(join(cacheRoot, "models-dir", MODEL));
     expect(e.message).toContain(snapshotDir(offline.cacheDir, lookupModel(MODEL)!));
-    expect(e.message).toContain(`npx crossrank models pull ${MODEL} --dtype q8`);
+    expect(e.message).toContain(`npx @crossrank/cli models pull ${MODEL} --dtype q8`);
     expect(hub.requests).toHaveLength(0);
   });
 

@@ -209,7 +209,7 @@ describe("local provider: errors name the fix", () => {
       const e = await failure(createReranker("local:ms-marco-MiniLM-L-6-v2"));
       expect(e.code).toBe("MODEL_NOT_FOUND");
       expect(e.message).toContain("/srv/models/ms-marco-MiniLM-L-6-v2");
-      expect(e.message).toContain("npx crossrank models pull ms-marco-MiniLM-L-6-v2");
+      expect(e.message).toContain("npx @crossrank/cli models pull ms-marco-MiniLM-L-6-v2");
     } finally {
       if (old === undefined) delete process.env.CROSSRANK_MODELS_DIR;
       else process.env.CROSSRANK_MODELS_DIR = old;

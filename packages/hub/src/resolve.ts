@@ -28,7 +28,7 @@ function refOrThrow(name: string): ModelRef {
   if (!ref) {
     throw new RerankError(
       "MODEL_NOT_FOUND",
-      `unknown model "${name}": it is not in crossrank's registry (see: npx crossrank models list) and is not a Hugging Face hub id ("org/name")`,
+      `unknown model "${name}": it is not in crossrank's registry (see: npx @crossrank/cli models list) and is not a Hugging Face hub id ("org/name")`,
       { provider: "local" },
     );
   }
@@ -36,7 +36,7 @@ function refOrThrow(name: string): ModelRef {
 }
 
 function pullCommand(name: string, dtype: Dtype): string {
-  return `npx crossrank models pull ${name}${dtype === "q8" ? " --dtype q8" : ""}`;
+  return `npx @crossrank/cli models pull ${name}${dtype === "q8" ? " --dtype q8" : ""}`;
 }
 
 async function missingFiles(dir: string, ref: ModelRef, dtype: Dtype): Promise<string[]> {
