@@ -1,0 +1,30 @@
+import { readFile } from "node:fs/promises";
+import { localConfigSchema } from "@crossrank/core";
+import { REGISTRY } from "@crossrank/hub";
+import { describe, expect, it } from "vitest";
+
+const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+
+/** The README is the front door: these checks keep its reference tables in step with the code. */
+describe("README", () => {
+  it("lists every registry model with its repo", () => {
+    for (const m of REGISTRY) {
+      expect(readme).toMatch(new RegExp(`\\| \`${m.name}\`[^|]*\\| ${m.repo} \\| ${m.family}`));
+    }
+  });
+
+  it("documents every option of the local provider", () => {
+    for (const key of Object.keys(localConfigSchema.shape)) {
+      if (key === "provider") continue;
+      expect(readme).toContain(`| \`${key}\` |`);
+    }
+  });
+
+  it("gives the same install and test commands .ci/run runs", async () => {
+    const ci = await readFile(new URL("../.ci/run", import.meta.url), "utf8");
+    expect(readme).toContain("npm install -g pnpm@12.4.2 && pnpm install --frozen-lockfile");
+    expect(ci).toContain("npm install -g pnpm@12.4.2 && pnpm install --frozen-lockfile");
+    expect(readme).toMatch(/^pnpm test\b/m);
+    expect(ci).toMatch(/^pnpm test$/m);
+  });
+});
