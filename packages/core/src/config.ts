@@ -5,10 +5,18 @@ export const DEFAULT_LOCAL_MODEL = "ms-marco-MiniLM-L-6-v2";
 
 const positiveInt = z.number().int().positive();
 
+/** Options every provider takes: handled by createReranker, never seen by the backend. */
+const sharedOptions = {
+  /** Tried in order when this provider fails (after its own retries) or cannot be set up. */
+  fallback: z.array(z.union([z.string().min(1), z.looseObject({ provider: z.string() })])).optional(),
+  /** Remember scores per (provider, model, query, document) in an LRU cache. */
+  cache: z.object({ max: positiveInt, ttlMs: positiveInt.optional() }).strict().optional(),
+};
+
 export const localConfigSchema = z
   .object({
     provider: z.literal("local"),
-    /** A model name (resolved under CROSSRANK_MODELS_DIR) or a Hugging Face hub id. */
+    /** A registry name ("ms-marco-MiniLM-L-6-v2") or a Hugging Face hub id ("org/name"). */
     model: z.string().min(1).optional(),
     /** A model directory in the Hugging Face ONNX layout; takes precedence over `model`. */
     modelPath: z.string().min(1).optional(),
@@ -26,25 +34,78 @@ export const localConfigSchema = z
     batchTokens: positiveInt.default(4096),
     /** Most pairs in one inference batch. */
     maxBatchSize: positiveInt.default(16),
+    ...sharedOptions,
+  })
+  .strict();
+
+/** What every hosted API provider takes. */
+const hostedOptions = {
+  model: z.string().min(1).optional(),
+  /** Defaults to the provider's environment variable (COHERE_API_KEY, MXBAI_API_KEY). */
+  apiKey: z.string().min(1).optional(),
+  /** Another endpoint for the same API (a proxy, a regional or self-hosted deployment). */
+  baseUrl: z.url().optional(),
+  /** Per-request timeout. */
+  timeoutMs: positiveInt.default(30_000),
+  /** Retries after the first attempt, for 429, 5xx, network errors and timeouts. */
+  maxRetries: z.number().int().nonnegative().default(3),
+  /** Requests in flight at once when a call is split. */
+  maxConcurrency: positiveInt.default(4),
+  /** Documents per request; defaults to the API's documented limit. */
+  maxDocumentsPerRequest: positiveInt.optional(),
+  ...sharedOptions,
+};
+
+export const cohereConfigSchema = z
+  .object({
+    provider: z.literal("cohere"),
+    ...hostedOptions,
+    /** Cohere truncates each document to this many tokens (its default: 4096). */
+    maxTokensPerDoc: positiveInt.optional(),
+  })
+  .strict();
+
+export const mixedbreadConfigSchema = z.object({ provider: z.literal("mixedbread"), ...hostedOptions }).strict();
+
+export const httpConfigSchema = z
+  .object({
+    provider: z.literal("http"),
+    ...hostedOptions,
+    /** The server's base URL, e.g. http://localhost:8080 (the API path is added). */
+    url: z.url(),
+    /** "cohere": POST /v1/rerank (vLLM, Infinity, Jina, …); "tei": POST /rerank (text-embeddings-inference). */
+    api: z.enum(["cohere", "tei"]).default("cohere"),
+    /** Extra headers on every request, e.g. { authorization: "Bearer …" }. */
+    headers: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
 export type LocalRerankerConfig = z.input<typeof localConfigSchema>;
 export type ResolvedLocalConfig = z.output<typeof localConfigSchema>;
+export type CohereRerankerConfig = z.input<typeof cohereConfigSchema>;
+export type ResolvedCohereConfig = z.output<typeof cohereConfigSchema>;
+export type MixedbreadRerankerConfig = z.input<typeof mixedbreadConfigSchema>;
+export type ResolvedMixedbreadConfig = z.output<typeof mixedbreadConfigSchema>;
+export type HttpRerankerConfig = z.input<typeof httpConfigSchema>;
+export type ResolvedHttpConfig = z.output<typeof httpConfigSchema>;
 
 /** Providers crossrank knows, the package that implements each, and the schema of its config. */
 export const PROVIDERS = {
   local: { packageName: "@crossrank/onnx", schema: localConfigSchema },
+  cohere: { packageName: "@crossrank/cohere", schema: cohereConfigSchema },
+  mixedbread: { packageName: "@crossrank/mixedbread", schema: mixedbreadConfigSchema },
+  http: { packageName: "@crossrank/http", schema: httpConfigSchema },
 } as const;
 
 export type ProviderName = keyof typeof PROVIDERS;
-export type RerankerConfig = LocalRerankerConfig;
+export type RerankerConfig = LocalRerankerConfig | CohereRerankerConfig | MixedbreadRerankerConfig | HttpRerankerConfig;
+export type ResolvedConfig = ResolvedLocalConfig | ResolvedCohereConfig | ResolvedMixedbreadConfig | ResolvedHttpConfig;
 
 export function isProviderName(name: string): name is ProviderName {
   return Object.hasOwn(PROVIDERS, name);
 }
 
-/** "local:ms-marco-MiniLM-L-6-v2", "local:./models/my-model", "local" → a config object. */
+/** "local:ms-marco-MiniLM-L-6-v2", "local:./models/my-model", "cohere:rerank-v3.5", "local" → a config object. */
 export function parseConfigString(spec: string): { provider: string; model?: string; modelPath?: string } {
   const trimmed = spec.trim();
   const colon = trimmed.indexOf(":");
@@ -57,7 +118,8 @@ export function parseConfigString(spec: string): { provider: string; model?: str
   return { provider, model: rest };
 }
 
-export function validateConfig(input: unknown): RerankerConfig {
+/** Validates a config object against its provider's schema; errors name each bad field (never its value). */
+export function validateConfig(input: unknown): ResolvedConfig {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     throw new RerankError("INVALID_CONFIG", `reranker config must be an object or a string like "local:${DEFAULT_LOCAL_MODEL}"`);
   }
@@ -75,6 +137,16 @@ export function validateConfig(input: unknown): RerankerConfig {
       return `${field}: ${issue.message}`;
     });
     throw new RerankError("INVALID_CONFIG", `invalid ${provider} reranker config: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+/** Parses a provider's own options inside its package, with the same field-naming errors. */
+export function parseProviderConfig<S extends z.ZodType>(schema: S, input: unknown, provider: string): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `config.${i.path.join(".")}: ${i.message}`);
+    throw new RerankError("INVALID_CONFIG", `invalid ${provider} reranker config: ${problems.join("; ")}`, { provider });
   }
   return parsed.data;
 }

@@ -30,7 +30,7 @@ describe("defineProvider", () => {
     const { backend } = lengthBackend();
     const r = await defineProvider(backend).rerank("q", ["aa", "a", "aaaa", "aaa"]);
     expect(r.map((x) => x.index)).toEqual([2, 3, 0, 1]);
-    expect(r[0]).toEqual({ index: 2, score: 0.04, rawScore: 4 });
+    expect(r[0]).toEqual({ index: 2, score: 0.04, rawScore: 4, servedBy: "test:length" });
   });
 
   it("breaks ties by original index", async () => {

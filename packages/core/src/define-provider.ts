@@ -35,7 +35,8 @@ export function defineProvider(backend: ScoringBackend): RerankProvider {
         });
       }
       validateScores(backend.provider, scores, snapshot.length);
-      return rankScores(scores, options?.topN);
+      const servedBy = `${backend.provider}:${backend.model}`;
+      return rankScores(scores, options?.topN).map((r) => ({ ...r, servedBy }));
     },
     async close() {
       if (closed) return;

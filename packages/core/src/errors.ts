@@ -29,11 +29,22 @@ export class RerankError extends Error {
   override readonly name = "RerankError";
   readonly code: RerankErrorCode;
   readonly provider: string | undefined;
+  /** For failures of an HTTP API: the last HTTP status, the provider's request id, how many attempts were made. */
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly attempts: number | undefined;
 
-  constructor(code: RerankErrorCode, message: string, options: { provider?: string; cause?: unknown } = {}) {
+  constructor(
+    code: RerankErrorCode,
+    message: string,
+    options: { provider?: string; cause?: unknown; status?: number; requestId?: string; attempts?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.provider = options.provider;
+    this.status = options.status;
+    this.requestId = options.requestId;
+    this.attempts = options.attempts;
   }
 }
 

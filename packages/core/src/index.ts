@@ -1,18 +1,33 @@
 export type { RerankResult, RerankOptions, RerankProvider, DocumentScore, ScoringBackend } from "./types.js";
 export { RerankError, isRerankError, type RerankErrorCode } from "./errors.js";
 export { defineProvider } from "./define-provider.js";
+export { defineHostedBackend, HttpStatusError, type HostedBackendSpec, type HostedBatchResult, type HostedLimits } from "./hosted.js";
+export { withRetries, TransientError, parseRetryAfter, type RetryPolicy } from "./retry.js";
+export { withResultCache, type CacheOptions } from "./result-cache.js";
+export { createFallbackChain, type FallbackEvent, type FallbackMember } from "./fallback.js";
 export { rankScores } from "./rank.js";
 export { validateQuery, validateDocuments, validateOptions, validateScores, throwIfAborted } from "./validate.js";
 export {
   DEFAULT_LOCAL_MODEL,
   PROVIDERS,
   localConfigSchema,
+  cohereConfigSchema,
+  mixedbreadConfigSchema,
+  httpConfigSchema,
   parseConfigString,
   validateConfig,
+  parseProviderConfig,
   type LocalRerankerConfig,
   type ResolvedLocalConfig,
+  type CohereRerankerConfig,
+  type ResolvedCohereConfig,
+  type MixedbreadRerankerConfig,
+  type ResolvedMixedbreadConfig,
+  type HttpRerankerConfig,
+  type ResolvedHttpConfig,
   type ProviderName,
   type RerankerConfig,
+  type ResolvedConfig,
 } from "./config.js";
-export { createReranker, resolveConfig, configFromEnv, type RerankerSpec } from "./create-reranker.js";
+export { createReranker, resolveConfig, configFromEnv, describeConfig, type RerankerSpec, type CreateRerankerOptions } from "./create-reranker.js";
 export { loadProviderModule, type ProviderModule } from "./load-provider.js";

@@ -5,6 +5,8 @@ export interface RerankResult {
   score: number;
   /** The provider's unnormalised value (for local models, the logit). */
   rawScore: number;
+  /** Which backend scored it, as "provider:model"; tells a fallback chain's members apart. */
+  servedBy?: string;
 }
 
 export interface RerankOptions {

@@ -4,8 +4,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { RerankError } from "@crossrank/core";
-import pRetry, { AbortError } from "p-retry";
+import { parseRetryAfter, RerankError, TransientError, withRetries, type RetryPolicy } from "@crossrank/core";
 import { writeRecord, type FileRecord } from "./cache.js";
 import type { ModelRef } from "./registry.js";
 import type { HubSettings } from "./settings.js";
@@ -16,11 +15,7 @@ export interface ProgressEvent {
   total: number | undefined;
 }
 
-export interface RetryPolicy {
-  retries: number;
-  minTimeout: number;
-  maxTimeout: number;
-}
+export type { RetryPolicy };
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 4, minTimeout: 1000, maxTimeout: 30_000 };
 
@@ -41,32 +36,14 @@ export interface DownloadFileOptions {
   retry?: RetryPolicy;
 }
 
-/** A failure worth another attempt (network, 5xx, 429, a body cut short). */
-class TransientError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
+/** A failure that more attempts will not mend (4xx, too many redirects). */
+class PermanentError extends Error {}
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
-/** A server asking for a longer pause than this is treated as down rather than waited for. */
-const MAX_RETRY_AFTER_MS = 60_000;
-
 function fileUrl(settings: HubSettings, ref: ModelRef, path: string): string {
   const encoded = path.split("/").map(encodeURIComponent).join("/");
   return `${settings.endpoint}/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${encoded}`;
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 const unquote = (etag: string | null) => etag?.replace(/^W\//, "").replace(/"/g, "").trim().toLowerCase() || null;
@@ -102,14 +79,14 @@ async function fetchFromHub(settings: HubSettings, url: string, signal: AbortSig
     if (!location) throw new TransientError(`redirect ${response.status} without a Location header`);
     current = new URL(location, current).href;
   }
-  throw new AbortError(`more than ${MAX_REDIRECTS} redirects`);
+  throw new PermanentError(`more than ${MAX_REDIRECTS} redirects`);
 }
 
 function statusError(ref: ModelRef, path: string, response: Response): Error {
   const where = `${ref.repo}@${ref.revision}: ${path}`;
   const status = response.status;
   if (status === 429 || status >= 500) {
-    return new TransientError(`HTTP ${status} for ${where}`, retryAfterMs(response.headers.get("retry-after")));
+    return new TransientError(`HTTP ${status} for ${where}`, { status, retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) });
   }
   const message =
     status === 401
@@ -119,7 +96,7 @@ function statusError(ref: ModelRef, path: string, response: Response): Error {
         : status === 404
           ? `HTTP 404 for ${where}: no such file, revision or repository`
           : `HTTP ${status} for ${where}`;
-  return new AbortError(message);
+  return new PermanentError(message);
 }
 
 /**
@@ -179,12 +156,10 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
       const expected = file.sha256 ?? hubDigest;
       const matches = expected === null || (expected.length === 64 ? expected === actual : expected.length === 40 ? expected === actualGit : true);
       if (!matches) {
-        throw new AbortError(
-          new RerankError(
-            "CHECKSUM_MISMATCH",
-            `${ref.repo}@${ref.revision}: ${file.path} does not match its published checksum (expected ${expected}, got ${expected!.length === 64 ? actual : actualGit}); it was not cached`,
-            { provider: "local" },
-          ),
+        throw new RerankError(
+          "CHECKSUM_MISMATCH",
+          `${ref.repo}@${ref.revision}: ${file.path} does not match its published checksum (expected ${expected}, got ${expected!.length === 64 ? actual : actualGit}); it was not cached`,
+          { provider: "local" },
         );
       }
       await rename(temp, dest);
@@ -206,20 +181,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
   };
 
   try {
-    return await pRetry(attempt, {
-      retries: retry.retries,
-      minTimeout: retry.minTimeout,
-      maxTimeout: retry.maxTimeout,
-      factor: 2,
-      randomize: true,
-      signal,
-      shouldRetry: ({ error }) => error instanceof TransientError,
-      onFailedAttempt: async ({ error, retriesLeft }) => {
-        // Retry-After asks for at least this long; p-retry's own backoff follows.
-        const wait = error instanceof TransientError ? error.retryAfterMs : undefined;
-        if (wait && retriesLeft > 0) await new Promise((r) => setTimeout(r, Math.min(wait, MAX_RETRY_AFTER_MS)));
-      },
-    });
+    return await withRetries(attempt, retry, signal);
   } catch (error) {
     if (error instanceof RerankError) throw error;
     if (signal?.aborted) throw new RerankError("ABORTED", `download of ${file.path} was aborted`, { provider: "local", cause: error });
