@@ -49,6 +49,8 @@ const hostedOptions = {
   timeoutMs: positiveInt.default(30_000),
   /** Retries after the first attempt, for 429, 5xx, network errors and timeouts. */
   maxRetries: z.number().int().nonnegative().default(3),
+  /** First backoff delay; it doubles with each retry, with jitter. */
+  retryDelayMs: positiveInt.default(500),
   /** Requests in flight at once when a call is split. */
   maxConcurrency: positiveInt.default(4),
   /** Documents per request; defaults to the API's documented limit. */

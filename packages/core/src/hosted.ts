@@ -23,6 +23,17 @@ export class HttpStatusError extends Error {
   }
 }
 
+/** A success status whose body is not the API's response (unparsable JSON, the wrong shape). */
+export class InvalidResponseError extends Error {
+  override readonly name = "InvalidResponseError";
+  constructor(
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface HostedLimits {
   /** Most documents the API accepts in one request. */
   maxDocumentsPerRequest: number;
@@ -31,6 +42,19 @@ export interface HostedLimits {
   /** Per-request timeout. */
   timeoutMs: number;
   retry: RetryPolicy;
+}
+
+/** The limits a hosted provider's config asks for, with the API's own document limit as default. */
+export function limitsFromConfig(
+  config: { maxDocumentsPerRequest?: number; maxConcurrency: number; timeoutMs: number; maxRetries: number; retryDelayMs: number },
+  apiMaxDocuments: number,
+): HostedLimits {
+  return {
+    maxDocumentsPerRequest: config.maxDocumentsPerRequest ?? apiMaxDocuments,
+    maxConcurrency: config.maxConcurrency,
+    timeoutMs: config.timeoutMs,
+    retry: { retries: config.maxRetries, minTimeout: config.retryDelayMs, maxTimeout: Math.max(config.retryDelayMs, 20_000) },
+  };
 }
 
 export interface HostedBackendSpec {
@@ -99,6 +123,9 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
               throw error;
             }
             if (error instanceof RerankError) throw error;
+            if (error instanceof InvalidResponseError) {
+              throw fail("INVALID_RESPONSE", `${error.message}${error.requestId ? ` (request id ${error.requestId})` : ""}`, { status: 200, requestId: error.requestId });
+            }
             if (timeout.aborted) throw new TransientError(`no response within ${limits.timeoutMs} ms`);
             throw new TransientError(`network error: ${(error as Error)?.message ?? String(error)}`);
           }

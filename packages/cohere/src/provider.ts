@@ -1,0 +1,74 @@
+import {
+  cohereConfigSchema,
+  defineHostedBackend,
+  defineProvider,
+  limitsFromConfig,
+  HttpStatusError,
+  InvalidResponseError,
+  parseProviderConfig,
+  parseRetryAfter,
+  RerankError,
+  type CohereRerankerConfig,
+  type RerankProvider,
+} from "@crossrank/core";
+import { CohereClientV2, CohereError } from "cohere-ai";
+
+export const DEFAULT_MODEL = "rerank-v3.5";
+/** Cohere's documented maximum of documents per rerank request. */
+export const MAX_DOCUMENTS_PER_REQUEST = 1000;
+
+function header(headers: unknown, name: string): string | undefined {
+  if (headers && typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
+  return undefined;
+}
+
+function bodyMessage(body: unknown): string {
+  if (body && typeof body === "object" && typeof (body as { message?: unknown }).message === "string") return (body as { message: string }).message;
+  return typeof body === "string" ? body.slice(0, 300) : "no message";
+}
+
+/**
+ * The "cohere" provider: Cohere Rerank v2 (POST /v2/rerank) through `CohereClientV2`. `score` and `rawScore`
+ * are both Cohere's `relevance_score`, which is already in [0, 1]. The SDK's own retries are off: crossrank's
+ * shared policy retries instead, the same way for every hosted provider.
+ */
+export async function createProvider(input: CohereRerankerConfig): Promise<RerankProvider> {
+  const config = parseProviderConfig(cohereConfigSchema, input, "cohere");
+  const apiKey = config.apiKey ?? process.env.COHERE_API_KEY?.trim();
+  if (!apiKey) throw new RerankError("INVALID_CONFIG", "the cohere provider needs an API key: pass apiKey or set COHERE_API_KEY", { provider: "cohere" });
+  const model = config.model ?? DEFAULT_MODEL;
+  const client = new CohereClientV2({ token: apiKey, maxRetries: 0, ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}) });
+
+  return defineProvider(
+    defineHostedBackend({
+      provider: "cohere",
+      model,
+      secrets: [apiKey],
+      limits: limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST),
+      async send(query, documents, signal) {
+        let response;
+        try {
+          response = await client.rerank(
+            { model, query, documents: [...documents], ...(config.maxTokensPerDoc ? { maxTokensPerDoc: config.maxTokensPerDoc } : {}) },
+            // The timeout is enforced through the signal; the SDK's must not fire first.
+            { abortSignal: signal, maxRetries: 0, timeoutInSeconds: config.timeoutMs / 1000 + 60 },
+          );
+        } catch (error) {
+          if (error instanceof CohereError && error.statusCode !== undefined) {
+            const headers = error.rawResponse?.headers;
+            const body = error.body as { id?: string } | undefined;
+            const requestId = body?.id ?? header(headers, "x-request-id");
+            if (error.statusCode >= 200 && error.statusCode < 300) throw new InvalidResponseError(`response body is not Cohere's rerank response: ${bodyMessage(error.body)}`, requestId);
+            throw new HttpStatusError(error.statusCode, bodyMessage(error.body), requestId, parseRetryAfter(header(headers, "retry-after")));
+          }
+          throw error;
+        }
+        if (!Array.isArray(response?.results)) throw new InvalidResponseError("response has no results array", response?.id);
+        return {
+          requestId: response.id,
+          results: response.results.map((r) => ({ index: r.index, score: r.relevanceScore, rawScore: r.relevanceScore })),
+        };
+      },
+    }),
+  );
+}

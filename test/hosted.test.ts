@@ -1,0 +1,258 @@
+import { createReranker, isRerankError, type FallbackEvent, type RerankError, type RerankerConfig } from "@crossrank/core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describeConformance, DOCUMENTS, QUERY } from "./conformance/suite.js";
+import { TINY } from "./setup/fixture-paths.js";
+import { FakeRerankApis, LIMITS, logitFor, type Api } from "./support/fake-rerank-apis.js";
+
+const KEY = "sk-test-SECRET-4f9a2c7e1b";
+const apis = new FakeRerankApis(KEY);
+beforeAll(async () => {
+  await apis.start();
+});
+afterAll(async () => apis.stop());
+
+const FAST = { retryDelayMs: 5, timeoutMs: 2000 } as const;
+
+function configFor(api: Api, extra: Record<string, unknown> = {}): RerankerConfig {
+  switch (api) {
+    case "cohere-v2":
+      return { provider: "cohere", apiKey: KEY, baseUrl: apis.url, ...FAST, ...extra } as RerankerConfig;
+    case "mixedbread":
+      return { provider: "mixedbread", apiKey: KEY, baseUrl: apis.url, ...FAST, ...extra } as RerankerConfig;
+    case "cohere-compatible":
+      return { provider: "http", url: apis.url, api: "cohere", model: "BAAI/bge-reranker-v2-m3", ...FAST, ...extra } as RerankerConfig;
+    case "tei":
+      return { provider: "http", url: apis.url, api: "tei", ...FAST, ...extra } as RerankerConfig;
+  }
+}
+
+const API_LIST: Api[] = ["cohere-v2", "mixedbread", "cohere-compatible", "tei"];
+
+async function failure(p: Promise<unknown>): Promise<RerankError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  if (!isRerankError(e)) throw new Error(`expected a RerankError, got ${String(e)}`);
+  return e;
+}
+
+/** What the fake server's scoring says the order must be. */
+function expectedOrder(query: string, docs: readonly string[]): number[] {
+  return docs.map((d, i) => ({ i, s: logitFor(query, d) })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.i);
+}
+
+for (const api of API_LIST) {
+  describeConformance({ name: `${api} wire format`, create: () => createReranker(configFor(api)) });
+}
+
+describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
+  beforeEach(() => apis.clear());
+
+  it("sends the documented request body and headers, and ranks by the API's scores", async () => {
+    const r = await createReranker(configFor(api));
+    const results = await r.rerank(QUERY, [...DOCUMENTS], { topN: 3 });
+    expect(results.map((x) => x.index)).toEqual(expectedOrder(QUERY, DOCUMENTS).slice(0, 3));
+    const [req] = apis.requestsTo(api);
+    expect(req!.headers["content-type"]).toMatch(/application\/json/);
+    switch (api) {
+      case "cohere-v2":
+        expect(req!.body).toMatchObject({ model: "rerank-v3.5", query: QUERY, documents: DOCUMENTS });
+        expect(req!.headers.authorization).toBe(`Bearer ${KEY}`);
+        break;
+      case "mixedbread":
+        expect(req!.body).toEqual({ model: "mixedbread-ai/mxbai-rerank-large-v2", query: QUERY, input: DOCUMENTS, top_k: DOCUMENTS.length, return_input: false });
+        expect(req!.headers.authorization).toBe(`Bearer ${KEY}`);
+        break;
+      case "cohere-compatible":
+        expect(req!.body).toEqual({ model: "BAAI/bge-reranker-v2-m3", query: QUERY, documents: DOCUMENTS, top_n: DOCUMENTS.length, return_documents: false });
+        break;
+      case "tei":
+        expect(req!.body).toEqual({ query: QUERY, texts: DOCUMENTS, raw_scores: true, truncate: true });
+        // rawScore is the logit the server returned; score its sigmoid.
+        expect(results[0]!.rawScore).toBeCloseTo(logitFor(QUERY, DOCUMENTS[results[0]!.index]!), 10);
+        expect(results[0]!.score).toBeCloseTo(1 / (1 + Math.exp(-results[0]!.rawScore)), 12);
+        break;
+    }
+  });
+
+  it("retries a 429 after its Retry-After and returns the same results", async () => {
+    const r = await createReranker(configFor(api));
+    const clean = await r.rerank(QUERY, [...DOCUMENTS]);
+    apis.clear();
+    apis.fail(api, { status: 429, retryAfter: "1" });
+    const retried = await r.rerank(QUERY, [...DOCUMENTS]);
+    const [first, second] = apis.requestsTo(api);
+    expect(apis.requestsTo(api)).toHaveLength(2);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+    expect(retried).toEqual(clean);
+  });
+
+  it("retries 500, 503, a reset connection and a timeout", async () => {
+    const r = await createReranker(configFor(api, { timeoutMs: 300, maxRetries: 4 }));
+    apis.fail(api, { status: 500 }, { status: 503 }, { reset: true }, { delayMs: 1000 });
+    const results = await r.rerank(QUERY, [...DOCUMENTS]);
+    expect(apis.requestsTo(api)).toHaveLength(5);
+    expect(results.map((x) => x.index)).toEqual(expectedOrder(QUERY, DOCUMENTS));
+  });
+
+  it("gives up after its retries with the status, request id and attempt count", async () => {
+    const r = await createReranker(configFor(api, { maxRetries: 2 }));
+    apis.fail(api, { status: 503 }, { status: 503 }, { status: 503 });
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
+    expect(e.code).toBe("PROVIDER_ERROR");
+    expect(e.status).toBe(503);
+    expect(e.attempts).toBe(3);
+    expect(e.requestId).toMatch(/[0-9a-f-]{36}/);
+    expect(e.message).toContain(e.requestId!);
+    expect(e.message).toMatch(/HTTP 503/);
+    expect(apis.requestsTo(api)).toHaveLength(3);
+  });
+
+  it("does not retry a 401 or 400, and never shows the key", async () => {
+    const r = await createReranker(configFor(api));
+    apis.fail(api, { status: 401 });
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
+    expect(e.status).toBe(401);
+    expect(apis.requestsTo(api)).toHaveLength(1);
+    const everything = JSON.stringify({ ...e, message: e.message, stack: e.stack, cause: e.cause && String(e.cause) });
+    expect(everything).not.toContain(KEY);
+    apis.fail(api, { status: 400 });
+    expect((await failure(r.rerank(QUERY, ["a"]))).status).toBe(400);
+  });
+
+  it.each([
+    ["an index out of range", { mutate: (rs: { index: number; score: number }[]) => rs.map((x, i) => (i === 0 ? { ...x, index: 99 } : x)) }, /index 99, outside 0\.\.7/],
+    ["a duplicated index", { mutate: (rs: { index: number; score: number }[]) => rs.map((x, i) => (i === 1 ? { ...x, index: rs[0]!.index } : x)) }, /twice/],
+    ["a missing result", { mutate: (rs: { index: number; score: number }[]) => rs.slice(1) }, /7 results for 8 documents/],
+    ["malformed JSON", { malformed: true }, /JSON|response/],
+  ])("rejects %s as INVALID_RESPONSE without retrying", async (_label, fault, message) => {
+    const r = await createReranker(configFor(api));
+    apis.fail(api, fault);
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
+    expect(e.code).toBe("INVALID_RESPONSE");
+    expect(e.message).toMatch(message);
+    expect(apis.requestsTo(api)).toHaveLength(1);
+  });
+
+  it("cancels an in-flight request when the caller aborts", async () => {
+    const r = await createReranker(configFor(api, { timeoutMs: 10_000 }));
+    apis.fail(api, { delayMs: 3000 });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 100);
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS], { signal: controller.signal }));
+    expect(e.code).toBe("ABORTED");
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("splits large candidate sets within the API's limit, with bounded concurrency, losing nothing", async () => {
+    const n = api === "tei" ? 100 : 2500;
+    const docs = Array.from({ length: n }, (_, i) => `${DOCUMENTS[i % DOCUMENTS.length]} number ${i}`);
+    const limit = api === "cohere-compatible" ? 100 : LIMITS[api];
+    const r = await createReranker(configFor(api, { maxConcurrency: 2 }));
+    const results = await r.rerank(QUERY, docs);
+    const sizes = apis.requestsTo(api).map((q) => (q.body.documents ?? q.body.input ?? q.body.texts).length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(limit);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(sizes).toHaveLength(Math.ceil(n / limit));
+    expect(apis.maxInFlight).toBeLessThanOrEqual(2);
+    expect(results.map((x) => x.index)).toEqual(expectedOrder(QUERY, docs));
+  });
+});
+
+describe("fallback", () => {
+  beforeEach(() => apis.clear());
+
+  it("tries the next provider when one fails after its retries, and says which one served", async () => {
+    const events: FallbackEvent[] = [];
+    const r = await createReranker(
+      { ...configFor("cohere-v2", { maxRetries: 1 }), fallback: [configFor("tei") as never, "local:/nonexistent"] } as RerankerConfig,
+      { onFallback: (e) => events.push(e) },
+    );
+    apis.fail("cohere-v2", { status: 503 }, { status: 503 });
+    const results = await r.rerank(QUERY, [...DOCUMENTS]);
+    expect(results.every((x) => x.servedBy === `http:tei@${new URL(apis.url).host}`)).toBe(true);
+    expect(results.map((x) => x.index)).toEqual(expectedOrder(QUERY, DOCUMENTS));
+    expect(events).toHaveLength(1);
+    expect(events[0]!.failed).toBe("cohere:default");
+    expect(events[0]!.error.status).toBe(503);
+    // The primary answers again once it recovers.
+    const next = await r.rerank(QUERY, [...DOCUMENTS]);
+    expect(next[0]!.servedBy).toBe("cohere:rerank-v3.5");
+  });
+
+  it("falls back to the local model, and from a provider that cannot be set up", async () => {
+    const saved = process.env.COHERE_API_KEY;
+    delete process.env.COHERE_API_KEY;
+    try {
+      const events: FallbackEvent[] = [];
+      const r = await createReranker({ provider: "cohere", fallback: [{ provider: "local", modelPath: TINY.bert }] }, { onFallback: (e) => events.push(e) });
+      const results = await r.rerank(QUERY, [...DOCUMENTS]);
+      expect(results[0]!.servedBy).toBe("local:tiny-bert");
+      expect(events[0]!.error.code).toBe("INVALID_CONFIG");
+      expect(events[0]!.error.message).toMatch(/COHERE_API_KEY/);
+      await r.close!();
+    } finally {
+      if (saved !== undefined) process.env.COHERE_API_KEY = saved;
+    }
+  });
+
+  it("does not fall back on the caller's own mistakes", async () => {
+    const r = await createReranker({ ...configFor("cohere-v2"), fallback: [configFor("tei") as never] } as RerankerConfig);
+    expect((await failure(r.rerank("", ["a"]))).code).toBe("INVALID_INPUT");
+    expect(apis.requests).toHaveLength(0);
+  });
+});
+
+describe("keys and config", () => {
+  it("reads the key from COHERE_API_KEY / MXBAI_API_KEY and names the variable when missing", async () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.COHERE_API_KEY;
+      delete process.env.MXBAI_API_KEY;
+      expect((await failure(createReranker("cohere:rerank-v3.5"))).message).toMatch(/COHERE_API_KEY/);
+      expect((await failure(createReranker("mixedbread"))).message).toMatch(/MXBAI_API_KEY/);
+      process.env.COHERE_API_KEY = KEY;
+      const r = await createReranker({ provider: "cohere", baseUrl: apis.url, ...FAST });
+      expect(await r.rerank(QUERY, ["a cross encoder"])).toHaveLength(1);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("validates hosted options by field name", async () => {
+    expect((await failure(createReranker({ provider: "http", url: "not a url" } as RerankerConfig))).message).toMatch(/config\.url/);
+    expect((await failure(createReranker({ provider: "cohere", apiKey: KEY, timeoutMs: -1 }))).message).toMatch(/config\.timeoutMs/);
+    const e = await failure(createReranker({ provider: "http", url: apis.url, api: "grpc" } as never));
+    expect(e.message).toMatch(/config\.api/);
+  });
+});
+
+describe("result cache", () => {
+  beforeEach(() => apis.clear());
+
+  it("answers a repeated query from the cache and sends only documents it has not seen", async () => {
+    const r = await createReranker({ ...configFor("tei"), cache: { max: 1000 } } as RerankerConfig);
+    const first = await r.rerank(QUERY, [...DOCUMENTS]);
+    const again = await r.rerank(QUERY, [...DOCUMENTS]);
+    expect(again).toEqual(first);
+    expect(apis.requestsTo("tei")).toHaveLength(1);
+    const extended = [...DOCUMENTS, "cross encoders rank search results well"];
+    const third = await r.rerank(QUERY, extended, { topN: 2 });
+    expect(apis.requestsTo("tei")).toHaveLength(2);
+    expect(apis.requestsTo("tei")[1]!.body.texts).toEqual(["cross encoders rank search results well"]);
+    expect(third.map((x) => x.index)).toEqual(expectedOrder(QUERY, extended).slice(0, 2));
+    // Another query is another key.
+    await r.rerank("bread", [...DOCUMENTS]);
+    expect(apis.requestsTo("tei")).toHaveLength(3);
+  });
+
+  it("works for the local provider too", async () => {
+    const r = await createReranker({ provider: "local", modelPath: TINY.bert, cache: { max: 100, ttlMs: 60_000 } });
+    const a = await r.rerank(QUERY, [...DOCUMENTS]);
+    const b = await r.rerank(QUERY, [...DOCUMENTS].reverse());
+    expect(b.map((x) => DOCUMENTS.length - 1 - x.index)).toEqual(a.map((x) => x.index));
+    await r.close!();
+  });
+});

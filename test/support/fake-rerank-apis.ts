@@ -1,0 +1,162 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * One local server that speaks the four rerank wire formats crossrank supports, from each API's public reference:
+ * Cohere v2 `POST /v2/rerank`, Mixedbread `POST /v1/reranking`, the Cohere-compatible `POST /v1/rerank`
+ * (vLLM, Infinity, Jina) and text-embeddings-inference `POST /rerank`, with their error bodies and limits.
+ * Scores come from word overlap, so they depend only on (query, document), as a real model's do.
+ */
+export type Api = "cohere-v2" | "mixedbread" | "cohere-compatible" | "tei";
+
+export const ROUTES: Record<Api, string> = {
+  "cohere-v2": "/v2/rerank",
+  mixedbread: "/v1/reranking",
+  "cohere-compatible": "/v1/rerank",
+  tei: "/rerank",
+};
+
+export const LIMITS: Record<Api, number> = { "cohere-v2": 1000, mixedbread: 1000, "cohere-compatible": 10_000, tei: 32 };
+
+export interface ApiFault {
+  status?: number;
+  retryAfter?: string;
+  /** Wait this long before answering (longer than the client's timeout = a timeout). */
+  delayMs?: number;
+  /** Drop the connection without an answer. */
+  reset?: boolean;
+  /** Answer 200 with a body that is not JSON. */
+  malformed?: boolean;
+  /** Rewrite the list of [index, score] pairs before answering (out-of-range, duplicate, missing entries). */
+  mutate?: (results: { index: number; score: number }[]) => { index: number; score: number }[];
+}
+
+export interface ApiRequest {
+  api: Api;
+  headers: IncomingMessage["headers"];
+  body: any;
+  at: number;
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const words = (t: string) => t.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+
+/** A relevance logit from word overlap, plus a small stable per-document term so unrelated texts rarely tie. */
+export function logitFor(query: string, document: string): number {
+  const q = new Set(words(query));
+  const overlap = words(document).filter((w) => q.has(w)).length;
+  const jitter = createHash("sha1").update(document).digest().readUInt16BE(0) / 65_536 / 10;
+  return (2 * overlap) / Math.sqrt(words(document).length + 1) - 1 + jitter;
+}
+
+export class FakeRerankApis {
+  readonly requests: ApiRequest[] = [];
+  /** Most requests that were being answered at the same moment. */
+  maxInFlight = 0;
+  private inFlight = 0;
+  private readonly faults = new Map<Api, ApiFault[]>();
+  private server!: Server;
+  url = "";
+
+  constructor(readonly apiKey: string) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+
+  fail(api: Api, ...faults: ApiFault[]): void {
+    this.faults.set(api, [...(this.faults.get(api) ?? []), ...faults]);
+  }
+
+  clear(): void {
+    this.requests.length = 0;
+    this.maxInFlight = 0;
+    this.faults.clear();
+  }
+
+  requestsTo(api: Api): ApiRequest[] {
+    return this.requests.filter((r) => r.api === api);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    res.on("close", () => this.inFlight--);
+    const api = (Object.keys(ROUTES) as Api[]).find((a) => ROUTES[a] === req.url);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (!api || req.method !== "POST") return send(res, 404, { message: "Not Found" });
+    let body: any;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      return this.error(api, res, 400, "invalid JSON body");
+    }
+    this.requests.push({ api, headers: req.headers, body, at: Date.now() });
+
+    const fault = this.faults.get(api)?.shift();
+    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.reset) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.status) return this.error(api, res, fault.status, "injected failure", fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
+
+    if (api === "cohere-v2" || api === "mixedbread") {
+      if (req.headers.authorization !== `Bearer ${this.apiKey}`) return this.error(api, res, 401, api === "cohere-v2" ? "invalid api token" : "Invalid API key");
+    }
+    const query: unknown = body.query;
+    const docs: unknown = api === "mixedbread" ? body.input : api === "tei" ? body.texts : body.documents;
+    if (typeof query !== "string" || !Array.isArray(docs) || docs.some((d) => typeof d !== "string")) {
+      return this.error(api, res, api === "cohere-v2" ? 400 : 422, "query must be a string and documents a list of strings");
+    }
+    if ((api === "cohere-v2" || api === "mixedbread") && typeof body.model !== "string") return this.error(api, res, 422, "model is required");
+    if (docs.length > LIMITS[api]) {
+      return this.error(api, res, api === "cohere-v2" ? 400 : 422, api === "tei" ? `batch size ${docs.length} > maximum allowed batch size ${LIMITS.tei}` : `too many documents: ${docs.length} > ${LIMITS[api]}`);
+    }
+    let results = (docs as string[]).map((d, index) => ({ index, score: logitFor(query, d) }));
+    results.sort((a, b) => b.score - a.score || a.index - b.index);
+    const topN = api === "mixedbread" ? body.top_k : body.top_n;
+    if (typeof topN === "number") results = results.slice(0, topN);
+    if (api !== "tei" || body.raw_scores !== true) results = results.map((r) => ({ ...r, score: sigmoid(r.score) }));
+    if (fault?.mutate) results = fault.mutate(results);
+    if (fault?.malformed) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"results": [ {"index": 0, "relevance_sc');
+      return;
+    }
+    const id = randomUUID();
+    switch (api) {
+      case "cohere-v2":
+        return send(res, 200, { id, results: results.map((r) => ({ index: r.index, relevance_score: r.score })), meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } } }, { "x-request-id": id });
+      case "mixedbread":
+        return send(res, 200, { usage: { prompt_tokens: 10, total_tokens: 10 }, model: body.model, data: results.map((r) => ({ index: r.index, score: r.score, object: "rank_result" })), object: "list", top_k: topN ?? docs.length, return_input: false }, { "x-request-id": id });
+      case "cohere-compatible":
+        return send(res, 200, { id, model: body.model ?? "served-model", results: results.map((r) => ({ index: r.index, relevance_score: r.score })), usage: { total_tokens: 10 } }, { "x-request-id": id });
+      case "tei":
+        return send(res, 200, results.map((r) => ({ index: r.index, score: r.score })));
+    }
+  }
+
+  /** Each API's documented error body. */
+  private error(api: Api, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+    const id = randomUUID();
+    const body =
+      api === "cohere-v2" ? { id, message } : api === "mixedbread" ? { detail: message } : api === "tei" ? { error: message, error_type: status === 429 ? "Overloaded" : "Validation" } : { message, type: "error" };
+    send(res, status, body, { "x-request-id": id, ...headers });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
