@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { localConfigSchema } from "@crossrank/core";
+import { cohereConfigSchema, httpConfigSchema, localConfigSchema, mixedbreadConfigSchema } from "@crossrank/core";
 import { REGISTRY } from "@crossrank/hub";
 import { describe, expect, it } from "vitest";
 
@@ -13,10 +13,15 @@ describe("README", () => {
     }
   });
 
-  it("documents every option of the local provider", () => {
-    for (const key of Object.keys(localConfigSchema.shape)) {
-      if (key === "provider") continue;
-      expect(readme).toContain(`| \`${key}\` |`);
+  it("documents every option of every provider", () => {
+    for (const schema of [localConfigSchema, cohereConfigSchema, mixedbreadConfigSchema, httpConfigSchema]) {
+      for (const key of Object.keys(schema.shape)) {
+        if (key === "provider") continue;
+        expect(readme, `option ${key}`).toMatch(new RegExp(`\\| \`${key}\` \\||\`${key}\` \\(`));
+      }
+    }
+    for (const variable of ["COHERE_API_KEY", "MXBAI_API_KEY", "CROSSRANK_PROVIDER", "CROSSRANK_MODEL", "CROSSRANK_OFFLINE", "HF_TOKEN", "HF_ENDPOINT"]) {
+      expect(readme).toContain(`| \`${variable}\``);
     }
   });
 
