@@ -1,8 +1,9 @@
-import { createReranker, isRerankError, type FallbackEvent, type RerankError, type RerankerConfig } from "@crossrank/core";
+import { createReranker, type FallbackEvent, type RerankerConfig } from "@crossrank/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { describeConformance, DOCUMENTS, QUERY } from "./conformance/suite.js";
 import { TINY } from "./setup/fixture-paths.js";
 import { FakeRerankApis, LIMITS, logitFor, type Api } from "./support/fake-rerank-apis.js";
+import { failure } from "./support/failure.js";
 
 const KEY = "sk-test-SECRET-4f9a2c7e1b";
 const apis = new FakeRerankApis(KEY);
@@ -28,14 +29,6 @@ function configFor(api: Api, extra: Record<string, unknown> = {}): RerankerConfi
 
 const API_LIST: Api[] = ["cohere-v2", "mixedbread", "cohere-compatible", "tei"];
 
-async function failure(p: Promise<unknown>): Promise<RerankError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (!isRerankError(e)) throw new Error(`expected a RerankError, got ${String(e)}`);
-  return e;
-}
 
 /** What the fake server's scoring says the order must be. */
 function expectedOrder(query: string, docs: readonly string[]): number[] {

@@ -4,11 +4,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createReranker, isRerankError, type RerankError } from "@crossrank/core";
+import { createReranker } from "@crossrank/core";
 import { hubSettings, listModels, pullModel, resolveModel, snapshotDir, lookupModel, verifyModel, type HubSettings } from "@crossrank/hub";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TINY } from "./setup/fixture-paths.js";
 import { FakeHub } from "./support/fake-hub.js";
+import { failure } from "./support/failure.js";
 
 const run = promisify(execFile);
 const FAST = { retries: 3, minTimeout: 5, maxTimeout: 20 };
@@ -21,14 +22,6 @@ let hub: FakeHub;
 let cacheRoot: string;
 let settings: HubSettings;
 
-async function failure(p: Promise<unknown>): Promise<RerankError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (!isRerankError(e)) throw new Error(`expected a RerankError, got ${String(e)}`);
-  return e;
-}
 
 /** Every file below dir, relative, including temporaries a broken download could leave. */
 async function tree(dir: string): Promise<string[]> {

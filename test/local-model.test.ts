@@ -1,11 +1,12 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createReranker, isRerankError, type RerankError, type RerankProvider } from "@crossrank/core";
+import { createReranker, type RerankProvider } from "@crossrank/core";
 import { FIXTURE_WORDS } from "@crossrank/model-fixtures";
 import { loadedSessionCount } from "@crossrank/onnx";
 import { afterAll, describe, expect, it } from "vitest";
 import { TINY } from "./setup/fixture-paths.js";
+import { failure } from "./support/failure.js";
 
 const temp: string[] = [];
 afterAll(async () => Promise.all(temp.map((d) => rm(d, { recursive: true, force: true }))));
@@ -25,14 +26,6 @@ async function editJson(file: string, edit: (json: any) => void): Promise<void> 
   await writeFile(file, JSON.stringify(json));
 }
 
-async function failure(promise: Promise<unknown>): Promise<RerankError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isRerankError(error)) throw new Error(`expected a RerankError, got ${String(error)}`);
-  return error;
-}
 
 const words = (from: number, n: number) => Array.from({ length: n }, (_, i) => FIXTURE_WORDS[(from + i) % FIXTURE_WORDS.length]).join(" ");
 const QUERY = "which ocean has the largest whale";
