@@ -82,7 +82,20 @@ export const httpConfigSchema = z
   })
   .strict();
 
+export const lexicalConfigSchema = z
+  .object({
+    provider: z.literal("lexical"),
+    /** BM25 term-frequency saturation. */
+    k1: z.number().positive().default(1.2),
+    /** BM25 length normalisation, 0 (none) to 1 (full). */
+    b: z.number().min(0).max(1).default(0.75),
+    ...sharedOptions,
+  })
+  .strict();
+
 export type LocalRerankerConfig = z.input<typeof localConfigSchema>;
+export type LexicalRerankerConfig = z.input<typeof lexicalConfigSchema>;
+export type ResolvedLexicalConfig = z.output<typeof lexicalConfigSchema>;
 export type ResolvedLocalConfig = z.output<typeof localConfigSchema>;
 export type CohereRerankerConfig = z.input<typeof cohereConfigSchema>;
 export type ResolvedCohereConfig = z.output<typeof cohereConfigSchema>;
@@ -94,14 +107,16 @@ export type ResolvedHttpConfig = z.output<typeof httpConfigSchema>;
 /** Providers crossrank knows, the package that implements each, and the schema of its config. */
 export const PROVIDERS = {
   local: { packageName: "@crossrank/onnx", schema: localConfigSchema },
+  /** Built into core: nothing to install. */
+  lexical: { packageName: undefined, schema: lexicalConfigSchema },
   cohere: { packageName: "@crossrank/cohere", schema: cohereConfigSchema },
   mixedbread: { packageName: "@crossrank/mixedbread", schema: mixedbreadConfigSchema },
   http: { packageName: "@crossrank/http", schema: httpConfigSchema },
 } as const;
 
 export type ProviderName = keyof typeof PROVIDERS;
-export type RerankerConfig = LocalRerankerConfig | CohereRerankerConfig | MixedbreadRerankerConfig | HttpRerankerConfig;
-export type ResolvedConfig = ResolvedLocalConfig | ResolvedCohereConfig | ResolvedMixedbreadConfig | ResolvedHttpConfig;
+export type RerankerConfig = LocalRerankerConfig | LexicalRerankerConfig | CohereRerankerConfig | MixedbreadRerankerConfig | HttpRerankerConfig;
+export type ResolvedConfig = ResolvedLocalConfig | ResolvedLexicalConfig | ResolvedCohereConfig | ResolvedMixedbreadConfig | ResolvedHttpConfig;
 
 export function isProviderName(name: string): name is ProviderName {
   return Object.hasOwn(PROVIDERS, name);

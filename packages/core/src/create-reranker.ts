@@ -1,6 +1,7 @@
 import { DEFAULT_LOCAL_MODEL, PROVIDERS, parseConfigString, validateConfig, type RerankerConfig, type ResolvedConfig } from "./config.js";
 import { RerankError } from "./errors.js";
 import { createFallbackChain, type FallbackEvent } from "./fallback.js";
+import { createLexicalProvider } from "./lexical.js";
 import { loadProviderModule } from "./load-provider.js";
 import { withResultCache } from "./result-cache.js";
 import type { RerankProvider } from "./types.js";
@@ -41,14 +42,16 @@ export function resolveConfig(spec?: RerankerSpec, env: NodeJS.ProcessEnv = proc
 
 /** A short name for messages: "local:ms-marco-MiniLM-L-6-v2", "cohere:rerank-v3.5". */
 export function describeConfig(config: ResolvedConfig): string {
+  if (config.provider === "lexical") return "lexical";
   const detail = "modelPath" in config && config.modelPath ? config.modelPath : (config.model ?? "default");
   return `${config.provider}:${detail}`;
 }
 
 async function createSingle(config: ResolvedConfig): Promise<RerankProvider> {
   const { fallback: _fallback, cache: _cache, ...own } = config;
+  if (own.provider === "lexical") return createLexicalProvider(own);
   const { packageName } = PROVIDERS[config.provider];
-  const mod = await loadProviderModule(config.provider, packageName);
+  const mod = await loadProviderModule(config.provider, packageName!);
   return mod.createProvider(own);
 }
 

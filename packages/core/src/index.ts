@@ -11,6 +11,7 @@ export {
   DEFAULT_LOCAL_MODEL,
   PROVIDERS,
   localConfigSchema,
+  lexicalConfigSchema,
   cohereConfigSchema,
   mixedbreadConfigSchema,
   httpConfigSchema,
@@ -18,6 +19,7 @@ export {
   validateConfig,
   parseProviderConfig,
   type LocalRerankerConfig,
+  type LexicalRerankerConfig,
   type ResolvedLocalConfig,
   type CohereRerankerConfig,
   type ResolvedCohereConfig,
@@ -31,3 +33,4 @@ export {
 } from "./config.js";
 export { createReranker, resolveConfig, configFromEnv, describeConfig, type RerankerSpec, type CreateRerankerOptions } from "./create-reranker.js";
 export { loadProviderModule, type ProviderModule } from "./load-provider.js";
+export { createLexicalProvider, bm25Scores, tokenize } from "./lexical.js";
