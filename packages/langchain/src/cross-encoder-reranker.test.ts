@@ -1,0 +1,132 @@
+import { createReranker, type RerankProvider } from "@crossrank/core";
+import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
+import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
+import { Document } from "@langchain/core/documents";
+import { StringOutputParser } from "@langchain/core/output_parsers";
+import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { RunnableLambda, RunnablePassthrough, RunnableSequence } from "@langchain/core/runnables";
+import { FakeListChatModel, FakeRetriever } from "@langchain/core/utils/testing";
+import { describe, expect, it } from "vitest";
+import { describeConformance } from "../../../test/conformance/suite.js";
+import { TINY } from "../../../test/setup/fixture-paths.js";
+import { countingProvider, deepFreeze } from "../../../test/support/adapter-provider.js";
+import { CrossEncoderReranker } from "./cross-encoder-reranker.js";
+
+const QUERY = "when is low tide at the harbour";
+const DOCS = [
+  new Document({ id: "d0", pageContent: "The harbour opens at dawn for fishing boats.", metadata: { source: "guide", page: 1 } }),
+  new Document({ id: "d1", pageContent: "Tide tables list high and low water for each harbour.", metadata: { source: "tables", page: 2 } }),
+  new Document({ id: "d2", pageContent: "A recipe for bread with flour and water.", metadata: { source: "cookbook", page: 3 } }),
+  new Document({ id: "d3", pageContent: "Low tide exposes the harbour wall; check the tide tables before walking out.", metadata: { source: "safety", page: 4 } }),
+  new Document({ id: "d4", pageContent: "Boats need fuel.", metadata: { source: "misc", page: 5 } }),
+];
+
+/** The adapter seen through crossrank's own contract, so it can run the provider conformance suite. */
+function throughAdapter(inner: () => Promise<RerankProvider>): () => Promise<RerankProvider> {
+  return async () => {
+    const provider = await inner();
+    const adapter = new CrossEncoderReranker({ reranker: provider });
+    return {
+      provider: provider.provider,
+      model: provider.model,
+      async rerank(query, documents, options) {
+        const results = await provider.rerank(query, documents, options); // validation and abort, as the adapter sees them
+        const viaAdapter = await adapter.rerank([...documents], query, options?.topN === undefined ? {} : { topN: options.topN });
+        // The adapter must agree with the provider it wraps, index for index.
+        if (JSON.stringify(viaAdapter) !== JSON.stringify(results.map((r) => ({ index: r.index, relevanceScore: r.score })))) {
+          throw new Error("adapter results differ from the provider's");
+        }
+        return viaAdapter.map((r) => ({ index: r.index, score: r.relevanceScore, rawScore: r.relevanceScore }));
+      },
+      close: provider.close,
+    };
+  };
+}
+
+describeConformance({ name: "LangChain adapter over lexical", create: throughAdapter(() => createReranker("lexical")), scoresDependOnCandidateSet: true });
+describeConformance({ name: "LangChain adapter over local", create: throughAdapter(() => createReranker({ provider: "local", modelPath: TINY.bert })) });
+
+describe("CrossEncoderReranker (LangChain)", () => {
+  it("returns new Documents best first, keeping id, pageContent and metadata, adding relevanceScore", async () => {
+    const input = deepFreeze(DOCS.map((d) => new Document({ id: d.id, pageContent: d.pageContent, metadata: { ...d.metadata } })));
+    const reranker = new CrossEncoderReranker({ config: "lexical" });
+    const out = await reranker.compressDocuments(input, QUERY);
+    expect(out.map((d) => d.id)).toEqual(["d3", "d1", "d0"]);
+    for (const d of out) {
+      const source = DOCS.find((s) => s.id === d.id)!;
+      expect(d.pageContent).toBe(source.pageContent);
+      expect(d.metadata).toEqual({ ...source.metadata, relevanceScore: expect.any(Number) });
+      expect(input).not.toContain(d);
+    }
+    expect(out[0]!.metadata.relevanceScore).toBeGreaterThan(out[1]!.metadata.relevanceScore);
+    expect(input.every((d) => !("relevanceScore" in d.metadata))).toBe(true);
+  });
+
+  it("applies topN and minScore, and makes no call for no documents", async () => {
+    const counting = countingProvider(await createReranker("lexical"));
+    const top2 = new CrossEncoderReranker({ reranker: counting, topN: 2 });
+    expect(await top2.compressDocuments(DOCS, QUERY)).toHaveLength(2);
+    const strict = new CrossEncoderReranker({ reranker: counting, topN: 5, minScore: 0.5 });
+    const kept = await strict.compressDocuments(DOCS, QUERY);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.every((d) => d.metadata.relevanceScore >= 0.5)).toBe(true);
+    expect(kept.length).toBeLessThan(5);
+    const calls = counting.calls;
+    expect(await top2.compressDocuments([], QUERY)).toEqual([]);
+    expect(counting.calls).toBe(calls);
+  });
+
+  it("rerank() is shaped like CohereRerank.rerank", async () => {
+    const reranker = new CrossEncoderReranker({ config: "lexical" });
+    const fromStrings = await reranker.rerank(DOCS.map((d) => d.pageContent), QUERY, { topN: 2 });
+    expect(fromStrings).toEqual([
+      { index: 3, relevanceScore: expect.any(Number) },
+      { index: 1, relevanceScore: expect.any(Number) },
+    ]);
+    expect(await reranker.rerank(DOCS, QUERY, { topN: 2 })).toEqual(fromStrings);
+    expect(await reranker.rerank(DOCS.map((d) => ({ text: d.pageContent })), QUERY, { topN: 2 })).toEqual(fromStrings);
+    expect(await reranker.rerank(DOCS, QUERY)).toHaveLength(5);
+  });
+
+  it("rejects bad options and bad input clearly", async () => {
+    expect(() => new CrossEncoderReranker({ topN: 0 })).toThrow(/topN must be a positive integer/);
+    expect(() => new CrossEncoderReranker({ minScore: 2 })).toThrow(/minScore/);
+    const reranker = new CrossEncoderReranker({ config: "lexical" });
+    await expect(reranker.compressDocuments(DOCS, "")).rejects.toThrow(/query is empty/);
+    await expect(reranker.compressDocuments([{ pageContent: 42 as unknown as string, metadata: {} }], QUERY)).rejects.toThrow(/documents\[0\] must be a string/);
+  });
+
+  it("works inside ContextualCompressionRetriever and DocumentCompressorPipeline", async () => {
+    const baseRetriever = new FakeRetriever({ output: DOCS });
+    const retriever = new ContextualCompressionRetriever({ baseCompressor: new CrossEncoderReranker({ config: "lexical", topN: 2 }), baseRetriever });
+    const docs = await retriever.invoke(QUERY);
+    expect(docs.map((d) => d.id)).toEqual(["d3", "d1"]);
+
+    const pipeline = new DocumentCompressorPipeline({ transformers: [new CrossEncoderReranker({ config: "lexical", topN: 3 })] });
+    const piped = await pipeline.compressDocuments(DOCS, QUERY);
+    expect(piped.map((d) => d.id)).toEqual(["d3", "d1", "d0"]);
+  });
+
+  it("feeds the reranked context to the prompt of a retrieval chain", async () => {
+    const retriever = new ContextualCompressionRetriever({
+      baseCompressor: new CrossEncoderReranker({ config: { provider: "local", modelPath: TINY.bert }, topN: 2 }),
+      baseRetriever: new FakeRetriever({ output: DOCS }),
+    });
+    const prompt = ChatPromptTemplate.fromTemplate("Answer from the context.\nContext:\n{context}\nQuestion: {question}");
+    const seen: string[] = [];
+    const chain = RunnableSequence.from([
+      { context: retriever.pipe((docs: Document[]) => docs.map((d) => `[${d.id}] ${d.pageContent}`).join("\n")), question: new RunnablePassthrough() },
+      prompt,
+      RunnableLambda.from((value: { toString(): string }) => {
+        seen.push(value.toString());
+        return value;
+      }),
+      new FakeListChatModel({ responses: ["Check the tide tables."] }),
+      new StringOutputParser(),
+    ]);
+    expect(await chain.invoke(QUERY)).toBe("Check the tide tables.");
+    const expected = await new CrossEncoderReranker({ config: { provider: "local", modelPath: TINY.bert }, topN: 2 }).compressDocuments(DOCS, QUERY);
+    expect(seen[0]).toContain(expected.map((d) => `[${d.id}] ${d.pageContent}`).join("\n"));
+    expect(seen[0]).toContain(`Question: ${QUERY}`);
+  });
+});

@@ -1,0 +1,90 @@
+import { createReranker, RerankError, type RerankerSpec, type RerankProvider } from "@crossrank/core";
+import type { Callbacks } from "@langchain/core/callbacks/manager";
+import { Document, type DocumentInterface } from "@langchain/core/documents";
+import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
+
+export interface CrossEncoderRerankerFields {
+  /** A reranker you created (and close) yourself. */
+  reranker?: RerankProvider;
+  /** Or a config for createReranker ("local:ms-marco-MiniLM-L-6-v2", { provider: "cohere", … }); created on first use. */
+  config?: RerankerSpec;
+  /** Documents kept, best first. Default 3, as @langchain/cohere's CohereRerank. */
+  topN?: number;
+  /** Drop documents scoring below this (crossrank's [0, 1] score). Default: keep all of the topN. */
+  minScore?: number;
+}
+
+export const DEFAULT_TOP_N = 3;
+
+/**
+ * A LangChain document compressor that reranks with any crossrank provider: drop it into
+ * ContextualCompressionRetriever or DocumentCompressorPipeline. Returns new Documents (id, pageContent and
+ * metadata kept) with `metadata.relevanceScore`; the input documents are never modified.
+ */
+export class CrossEncoderReranker extends BaseDocumentCompressor {
+  readonly topN: number;
+  readonly minScore: number | undefined;
+  private readonly fields: CrossEncoderRerankerFields;
+  private provider: Promise<RerankProvider> | undefined;
+
+  constructor(fields: CrossEncoderRerankerFields = {}) {
+    super();
+    if (fields.reranker && fields.config !== undefined) {
+      throw new RerankError("INVALID_CONFIG", "CrossEncoderReranker takes a reranker or a config, not both");
+    }
+    const topN = fields.topN ?? DEFAULT_TOP_N;
+    if (!Number.isInteger(topN) || topN < 1) throw new RerankError("INVALID_CONFIG", `topN must be a positive integer, got ${topN}`);
+    if (fields.minScore !== undefined && !(fields.minScore >= 0 && fields.minScore <= 1)) {
+      throw new RerankError("INVALID_CONFIG", `minScore must be a number in [0, 1], got ${fields.minScore}`);
+    }
+    this.fields = fields;
+    this.topN = topN;
+    this.minScore = fields.minScore;
+  }
+
+  private getProvider(): Promise<RerankProvider> {
+    if (!this.provider) {
+      this.provider = this.fields.reranker ? Promise.resolve(this.fields.reranker) : createReranker(this.fields.config);
+      // A failed setup (say, offline) may succeed on a later call.
+      this.provider.catch(() => (this.provider = undefined));
+    }
+    return this.provider;
+  }
+
+  async compressDocuments(documents: DocumentInterface[], query: string, _callbacks?: Callbacks): Promise<DocumentInterface[]> {
+    if (documents.length === 0) return [];
+    const provider = await this.getProvider();
+    const results = await provider.rerank(
+      query,
+      documents.map((d) => d.pageContent),
+      { topN: this.topN },
+    );
+    return results
+      .filter((r) => this.minScore === undefined || r.score >= this.minScore)
+      .map((r) => {
+        const source = documents[r.index]!;
+        return new Document({ pageContent: source.pageContent, metadata: { ...source.metadata, relevanceScore: r.score }, id: source.id });
+      });
+  }
+
+  /**
+   * Scores without building Documents, shaped like @langchain/cohere's `CohereRerank.rerank`, so switching from
+   * it is a one-line change. Strings, Documents, or records with a `text` field.
+   */
+  async rerank(
+    documents: Array<DocumentInterface | string | Record<string, string>>,
+    query: string,
+    options: { topN?: number } = {},
+  ): Promise<Array<{ index: number; relevanceScore: number }>> {
+    if (documents.length === 0) return [];
+    const texts = documents.map((d, i) => {
+      if (typeof d === "string") return d;
+      if (typeof (d as DocumentInterface).pageContent === "string") return (d as DocumentInterface).pageContent;
+      if (typeof (d as Record<string, string>).text === "string") return (d as Record<string, string>).text!;
+      throw new RerankError("INVALID_INPUT", `documents[${i}] must be a string, a Document or an object with a text field`);
+    });
+    const provider = await this.getProvider();
+    const results = await provider.rerank(query, texts, options.topN === undefined ? {} : { topN: options.topN });
+    return results.map((r) => ({ index: r.index, relevanceScore: r.score }));
+  }
+}

@@ -1,0 +1,1 @@
+export { CrossEncoderReranker, DEFAULT_TOP_N, type CrossEncoderRerankerFields } from "./cross-encoder-reranker.js";

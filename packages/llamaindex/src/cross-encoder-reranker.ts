@@ -1,0 +1,83 @@
+import { createReranker, RerankError, type RerankerSpec, type RerankProvider } from "@crossrank/core";
+import type { MessageContent } from "@llamaindex/core/llms";
+import type { BaseNodePostprocessor } from "@llamaindex/core/postprocessor";
+import { MetadataMode, type NodeWithScore } from "@llamaindex/core/schema";
+
+export interface CrossEncoderRerankerOptions {
+  /** A reranker you created (and close) yourself. */
+  reranker?: RerankProvider;
+  /** Or a config for createReranker; created on first use. */
+  config?: RerankerSpec;
+  /** Nodes kept, best first. Default 3. */
+  topN?: number;
+  /** Drop nodes scoring below this (crossrank's [0, 1] score). */
+  minScore?: number;
+  /**
+   * What of each node the model reads. Default MetadataMode.NONE: the text alone, which is what cross-encoders
+   * are trained on; MetadataMode.LLM adds the metadata the LLM would see.
+   */
+  metadataMode?: MetadataMode;
+}
+
+export const DEFAULT_TOP_N = 3;
+
+function queryText(query: MessageContent | undefined): string {
+  if (typeof query === "string") return query;
+  if (!Array.isArray(query)) return "";
+  // Multimodal queries: a cross-encoder reads text, so the text parts are joined.
+  return query
+    .filter((part): part is { type: "text"; text: string } => part.type === "text" && typeof (part as { text?: unknown }).text === "string")
+    .map((part) => part.text)
+    .join("\n");
+}
+
+/**
+ * A LlamaIndex node postprocessor that reranks with any crossrank provider: pass it in `nodePostprocessors` of a
+ * query engine or chat engine. Returns new NodeWithScore objects, best first, with `score` set to crossrank's
+ * [0, 1] score; the input objects are left untouched.
+ */
+export class CrossEncoderReranker implements BaseNodePostprocessor {
+  readonly topN: number;
+  readonly minScore: number | undefined;
+  readonly metadataMode: MetadataMode;
+  private readonly options: CrossEncoderRerankerOptions;
+  private provider: Promise<RerankProvider> | undefined;
+
+  constructor(options: CrossEncoderRerankerOptions = {}) {
+    if (options.reranker && options.config !== undefined) {
+      throw new RerankError("INVALID_CONFIG", "CrossEncoderReranker takes a reranker or a config, not both");
+    }
+    const topN = options.topN ?? DEFAULT_TOP_N;
+    if (!Number.isInteger(topN) || topN < 1) throw new RerankError("INVALID_CONFIG", `topN must be a positive integer, got ${topN}`);
+    if (options.minScore !== undefined && !(options.minScore >= 0 && options.minScore <= 1)) {
+      throw new RerankError("INVALID_CONFIG", `minScore must be a number in [0, 1], got ${options.minScore}`);
+    }
+    this.options = options;
+    this.topN = topN;
+    this.minScore = options.minScore;
+    this.metadataMode = options.metadataMode ?? MetadataMode.NONE;
+  }
+
+  private getProvider(): Promise<RerankProvider> {
+    if (!this.provider) {
+      this.provider = this.options.reranker ? Promise.resolve(this.options.reranker) : createReranker(this.options.config);
+      this.provider.catch(() => (this.provider = undefined));
+    }
+    return this.provider;
+  }
+
+  async postprocessNodes(nodes: NodeWithScore[], query?: MessageContent): Promise<NodeWithScore[]> {
+    const text = queryText(query);
+    if (!text.trim()) {
+      throw new RerankError("INVALID_INPUT", "CrossEncoderReranker needs the query: postprocessNodes(nodes, query) was called without query text");
+    }
+    if (nodes.length === 0) return [];
+    const provider = await this.getProvider();
+    const results = await provider.rerank(
+      text,
+      nodes.map((n) => n.node.getContent(this.metadataMode)),
+      { topN: this.topN },
+    );
+    return results.filter((r) => this.minScore === undefined || r.score >= this.minScore).map((r) => ({ node: nodes[r.index]!.node, score: r.score }));
+  }
+}
