@@ -1,0 +1,145 @@
+import { createReranker, type RerankProvider } from "@crossrank/core";
+import { ContextChatEngine } from "@llamaindex/core/chat-engine";
+import { BaseEmbedding } from "@llamaindex/core/embeddings";
+import { MockLLM } from "@llamaindex/core/llms/mock";
+import { RetrieverQueryEngine } from "@llamaindex/core/query-engine";
+import { MetadataMode, TextNode, type NodeWithScore } from "@llamaindex/core/schema";
+import { Document, Settings, VectorStoreIndex } from "llamaindex";
+import { beforeAll, describe, expect, it } from "vitest";
+import { describeConformance } from "../../../test/conformance/suite.js";
+import { TINY } from "../../../test/setup/fixture-paths.js";
+import { countingProvider, deepFreeze } from "../../../test/support/adapter-provider.js";
+import { CrossEncoderReranker } from "./cross-encoder-reranker.js";
+
+/** A deterministic bag-of-words embedding: no network, no model, stable vectors. */
+class HashingEmbedding extends BaseEmbedding {
+  constructor() {
+    super();
+  }
+  async getTextEmbedding(text: string): Promise<number[]> {
+    const v = new Array<number>(64).fill(0);
+    for (const w of text.toLowerCase().match(/[a-z]+/g) ?? []) {
+      let h = 0;
+      for (const c of w) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+      v[h % 64]! += 1;
+    }
+    const norm = Math.hypot(...v) || 1;
+    return v.map((x) => x / norm);
+  }
+}
+
+const QUERY = "when is low tide at the harbour";
+const TEXTS = [
+  "The harbour opens at dawn for fishing boats.",
+  "Tide tables list high and low water for each harbour.",
+  "A recipe for bread with flour and water.",
+  "Low tide exposes the harbour wall; check the tide tables before walking out.",
+  "Boats need fuel.",
+];
+const nodes = (): NodeWithScore[] => TEXTS.map((text, i) => ({ node: new TextNode({ id_: `n${i}`, text, metadata: { source: `s${i}` } }), score: 1 - i / 10 }));
+
+function throughAdapter(inner: () => Promise<RerankProvider>): () => Promise<RerankProvider> {
+  return async () => {
+    const provider = await inner();
+    return {
+      provider: provider.provider,
+      model: provider.model,
+      async rerank(query, documents, options) {
+        const expected = await provider.rerank(query, documents, options);
+        const adapter = new CrossEncoderReranker({ reranker: provider, topN: options?.topN ?? Math.max(documents.length, 1) });
+        const input = documents.map((text, i) => ({ node: new TextNode({ id_: String(i), text }), score: 0 }));
+        const out = await adapter.postprocessNodes(input, query);
+        const results = out.map((n) => ({ index: Number(n.node.id_), score: n.score!, rawScore: n.score! }));
+        if (JSON.stringify(results.map((r) => r.index)) !== JSON.stringify(expected.map((r) => r.index))) throw new Error("adapter order differs from the provider's");
+        return results;
+      },
+      close: provider.close,
+    };
+  };
+}
+
+describeConformance({ name: "LlamaIndex adapter over lexical", create: throughAdapter(() => createReranker("lexical")), scoresDependOnCandidateSet: true });
+describeConformance({ name: "LlamaIndex adapter over local", create: throughAdapter(() => createReranker({ provider: "local", modelPath: TINY.bert })) });
+
+describe("CrossEncoderReranker (LlamaIndex)", () => {
+  it("returns new NodeWithScore objects best first with scores, leaving the input untouched", async () => {
+    const input = deepFreeze(nodes());
+    const out = await new CrossEncoderReranker({ config: "lexical" }).postprocessNodes(input, QUERY);
+    expect(out.map((n) => n.node.id_)).toEqual(["n3", "n1", "n0"]);
+    expect(out[0]!.score!).toBeGreaterThan(out[1]!.score!);
+    for (const n of out) {
+      expect(input).not.toContain(n);
+      expect(input.some((i) => i.node === n.node)).toBe(true);
+    }
+    expect(input.map((n) => n.score)).toEqual([1, 0.9, 0.8, 0.7, 0.6]);
+  });
+
+  it("takes a multimodal query's text parts", async () => {
+    const reranker = new CrossEncoderReranker({ config: "lexical", topN: 1 });
+    const out = await reranker.postprocessNodes(nodes(), [
+      { type: "text", text: "low tide" },
+      { type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } },
+      { type: "text", text: "harbour wall" },
+    ]);
+    expect(out[0]!.node.id_).toBe("n3");
+  });
+
+  it("requires a query, returns [] for no nodes, applies topN and minScore", async () => {
+    const counting = countingProvider(await createReranker("lexical"));
+    const reranker = new CrossEncoderReranker({ reranker: counting, topN: 2 });
+    await expect(reranker.postprocessNodes(nodes())).rejects.toThrow(/needs the query/);
+    await expect(reranker.postprocessNodes(nodes(), [{ type: "image_url", image_url: { url: "x" } }])).rejects.toThrow(/needs the query/);
+    expect(await reranker.postprocessNodes([], QUERY)).toEqual([]);
+    expect(counting.calls).toBe(0);
+    expect(await reranker.postprocessNodes(nodes(), QUERY)).toHaveLength(2);
+    const strict = await new CrossEncoderReranker({ reranker: counting, topN: 5, minScore: 0.5 }).postprocessNodes(nodes(), QUERY);
+    expect(strict.every((n) => n.score! >= 0.5)).toBe(true);
+    expect(strict.length).toBeLessThan(5);
+  });
+
+  it("scores node text alone by default, with metadata when asked", async () => {
+    const seen: string[][] = [];
+    const spy: RerankProvider = { provider: "spy", model: "spy", rerank: async (_q, docs) => (seen.push(docs), docs.map((_, index) => ({ index, score: 0.5, rawScore: 0 }))) };
+    await new CrossEncoderReranker({ reranker: spy }).postprocessNodes(nodes(), QUERY);
+    await new CrossEncoderReranker({ reranker: spy, metadataMode: MetadataMode.LLM }).postprocessNodes(nodes(), QUERY);
+    expect(seen[0]![0]).toBe(TEXTS[0]);
+    expect(seen[1]![0]).toContain("source: s0");
+    expect(seen[1]![0]).toContain(TEXTS[0]);
+  });
+
+  describe("inside LlamaIndex engines", () => {
+    let index: VectorStoreIndex;
+    beforeAll(async () => {
+      Settings.embedModel = new HashingEmbedding();
+      Settings.llm = new MockLLM();
+      index = await VectorStoreIndex.fromDocuments(TEXTS.map((text, i) => new Document({ text, id_: `doc${i}` })));
+    });
+
+    const expectedTop2 = async () => (await new CrossEncoderReranker({ config: "lexical", topN: 2 }).postprocessNodes(await index.asRetriever({ similarityTopK: 5 }).retrieve(QUERY), QUERY)).map((n) => n.node.getContent(MetadataMode.NONE));
+
+    it("index.asQueryEngine({ nodePostprocessors })", async () => {
+      const engine = index.asQueryEngine({ similarityTopK: 5, nodePostprocessors: [new CrossEncoderReranker({ config: "lexical", topN: 2 })] });
+      const response = await engine.query({ query: QUERY });
+      expect(response.sourceNodes!.map((n) => n.node.getContent(MetadataMode.NONE))).toEqual(await expectedTop2());
+      expect(response.sourceNodes![0]!.node.getContent(MetadataMode.NONE)).toBe(TEXTS[3]);
+    });
+
+    it("RetrieverQueryEngine", async () => {
+      const engine = new RetrieverQueryEngine(index.asRetriever({ similarityTopK: 5 }), undefined, [new CrossEncoderReranker({ config: "lexical", topN: 2 })]);
+      const response = await engine.query({ query: QUERY });
+      expect(response.sourceNodes!.map((n) => n.node.getContent(MetadataMode.NONE))).toEqual(await expectedTop2());
+    });
+
+    it("ContextChatEngine", async () => {
+      const engine = new ContextChatEngine({
+        retriever: index.asRetriever({ similarityTopK: 5 }),
+        chatModel: new MockLLM(),
+        nodePostprocessors: [new CrossEncoderReranker({ config: { provider: "local", modelPath: TINY.bert }, topN: 2 })],
+      });
+      const response = await engine.chat({ message: QUERY });
+      expect(response.sourceNodes).toHaveLength(2);
+      const expected = await new CrossEncoderReranker({ config: { provider: "local", modelPath: TINY.bert }, topN: 2 }).postprocessNodes(await index.asRetriever({ similarityTopK: 5 }).retrieve(QUERY), QUERY);
+      expect(response.sourceNodes!.map((n) => n.node.id_)).toEqual(expected.map((n) => n.node.id_));
+    });
+  });
+});
