@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { cohereConfigSchema, httpConfigSchema, localConfigSchema, mixedbreadConfigSchema } from "@crossrank/core";
+import { cohereConfigSchema, httpConfigSchema, lexicalConfigSchema, localConfigSchema, mixedbreadConfigSchema } from "@crossrank/core";
 import { REGISTRY } from "@crossrank/hub";
 import { describe, expect, it } from "vitest";
 
@@ -14,7 +14,7 @@ describe("README", () => {
   });
 
   it("documents every option of every provider", () => {
-    for (const schema of [localConfigSchema, cohereConfigSchema, mixedbreadConfigSchema, httpConfigSchema]) {
+    for (const schema of [localConfigSchema, lexicalConfigSchema, cohereConfigSchema, mixedbreadConfigSchema, httpConfigSchema]) {
       for (const key of Object.keys(schema.shape)) {
         if (key === "provider") continue;
         expect(readme, `option ${key}`).toMatch(new RegExp(`\\| \`${key}\` \\||\`${key}\` \\(`));
@@ -27,8 +27,8 @@ describe("README", () => {
 
   it("gives the same install and test commands .ci/run runs", async () => {
     const ci = await readFile(new URL("../.ci/run", import.meta.url), "utf8");
-    expect(readme).toContain("npm install -g pnpm@12.4.2 && pnpm install --frozen-lockfile");
-    expect(ci).toContain("npm install -g pnpm@12.4.2 && pnpm install --frozen-lockfile");
+    expect(readme).toContain("npm install -g pnpm@12.4.2 && pnpm install --frozen-lockfile && pnpm demo");
+    expect(ci).toContain("npm install -g pnpm@12.4.2 && pnpm install --frozen-lockfile && pnpm demo");
     expect(readme).toMatch(/^pnpm test\b/m);
     expect(ci).toMatch(/^pnpm test$/m);
   });

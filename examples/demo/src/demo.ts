@@ -1,0 +1,8 @@
+/** `pnpm demo`: every example in turn, offline, in seconds. */
+import { run as langchain } from "@crossrank/example-langchain-retriever";
+import { run as llamaindex } from "@crossrank/example-llamaindex-query-engine";
+import { run as anyProvider } from "@crossrank/example-switch-provider";
+
+await langchain();
+await llamaindex();
+await anyProvider();
