@@ -74,17 +74,18 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
   async rerank(
     documents: Array<DocumentInterface | string | Record<string, string>>,
     query: string,
-    options: { topN?: number } = {},
+    options: { topN?: number; signal?: AbortSignal } = {},
   ): Promise<Array<{ index: number; relevanceScore: number }>> {
+    if (!Array.isArray(documents)) throw new RerankError("INVALID_INPUT", "documents must be an array");
     if (documents.length === 0) return [];
     const texts = documents.map((d, i) => {
       if (typeof d === "string") return d;
-      if (typeof (d as DocumentInterface).pageContent === "string") return (d as DocumentInterface).pageContent;
-      if (typeof (d as Record<string, string>).text === "string") return (d as Record<string, string>).text!;
+      if (d && typeof (d as DocumentInterface).pageContent === "string") return (d as DocumentInterface).pageContent;
+      if (d && typeof (d as Record<string, string>).text === "string") return (d as Record<string, string>).text!;
       throw new RerankError("INVALID_INPUT", `documents[${i}] must be a string, a Document or an object with a text field`);
     });
     const provider = await this.getProvider();
-    const results = await provider.rerank(query, texts, options.topN === undefined ? {} : { topN: options.topN });
+    const results = await provider.rerank(query, texts, { ...(options.topN === undefined ? {} : { topN: options.topN }), ...(options.signal ? { signal: options.signal } : {}) });
     return results.map((r) => ({ index: r.index, relevanceScore: r.score }));
   }
 }

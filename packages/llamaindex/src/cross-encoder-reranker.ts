@@ -22,8 +22,8 @@ export interface CrossEncoderRerankerOptions {
 export const DEFAULT_TOP_N = 3;
 
 function queryText(query: MessageContent | undefined): string {
-  if (typeof query === "string") return query;
-  if (!Array.isArray(query)) return "";
+  if (typeof query === "string" || query === undefined) return query ?? "";
+  if (!Array.isArray(query)) throw new RerankError("INVALID_INPUT", "query must be a string or MessageContent (an array of content parts)");
   // Multimodal queries: a cross-encoder reads text, so the text parts are joined.
   return query
     .filter((part): part is { type: "text"; text: string } => part.type === "text" && typeof (part as { text?: unknown }).text === "string")
@@ -67,9 +67,10 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
   }
 
   async postprocessNodes(nodes: NodeWithScore[], query?: MessageContent): Promise<NodeWithScore[]> {
+    if (!Array.isArray(nodes)) throw new RerankError("INVALID_INPUT", "nodes must be an array of NodeWithScore");
     const text = queryText(query);
     if (!text.trim()) {
-      throw new RerankError("INVALID_INPUT", "CrossEncoderReranker needs the query: postprocessNodes(nodes, query) was called without query text");
+      throw new RerankError("INVALID_INPUT", "query is empty: CrossEncoderReranker needs the query's text; postprocessNodes(nodes, query) was called without it");
     }
     if (nodes.length === 0) return [];
     const provider = await this.getProvider();
