@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { createReranker, type RerankProvider } from "@crossrank/core";
 import { FIXTURE_WORDS } from "@crossrank/model-fixtures";
 import { loadedSessionCount } from "@crossrank/onnx";
@@ -174,6 +176,24 @@ describe("local provider: sessions", () => {
     expect((await b.rerank(QUERY, ["whale"])).length).toBe(1);
     await b.close!();
     expect(loadedSessionCount()).toBe(before);
+  });
+
+  it("runs inference off the main thread, and lets a process that never calls close() exit", async () => {
+    const script = `
+      import { createReranker } from "@crossrank/core";
+      const r = await createReranker({ provider: "local", modelPath: ${JSON.stringify(TINY.bert)} });
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      const docs = Array.from({ length: 300 }, (_, i) => "whale ocean sea water ".repeat(1 + (i % 12)));
+      const started = performance.now();
+      await r.rerank("whale", docs);
+      clearInterval(timer);
+      console.log(JSON.stringify({ ticks, ms: performance.now() - started }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 60_000 });
+    const { ticks, ms } = JSON.parse(stdout) as { ticks: number; ms: number };
+    // Timers keep firing while the model runs: at least one tick per 10 ms of rerank on average.
+    expect(ticks).toBeGreaterThan(ms / 10);
   });
 
   it("stops at the next batch when aborted mid-rerank", async () => {

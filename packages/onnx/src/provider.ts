@@ -8,13 +8,12 @@ import {
   type RerankProvider,
   type ResolvedLocalConfig,
 } from "@crossrank/core";
-import type { InferenceSession, Tensor } from "onnxruntime-node";
 import { padBatch, planBatches } from "./batching.js";
 import { readModelConfig, type ModelConfig } from "./model-config.js";
 import { checkModelFiles, resolveModelDir } from "./model-files.js";
 import { encodePairs, loadTokenizer, type EncodedPair, type TokenizerHandle, type TruncationPolicy } from "./pair-encoder.js";
 import { scoreLogits } from "./scoring.js";
-import { acquireSession } from "./session-cache.js";
+import { acquireSession, type InferenceSession } from "./session-cache.js";
 
 const P = "local";
 const SUPPORTED_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
@@ -109,11 +108,27 @@ function checkSessionSignature(session: InferenceSession, file: string): void {
   }
 }
 
+/** Resolves with the work, or rejects with ABORTED as soon as the signal fires (the worker's batch runs on, unheard). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  throwIfAborted(signal, P);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      try {
+        throwIfAborted(signal, P);
+      } catch (error) {
+        reject(error);
+      }
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /** Runs pairs through the session in length-sorted batches; identical pairs are scored once. */
 class PairScorer {
   private readonly output: string;
   private readonly wantsTokenTypes: boolean;
-  private ort: typeof import("onnxruntime-node") | undefined;
 
   constructor(
     private readonly session: InferenceSession,
@@ -126,7 +141,6 @@ class PairScorer {
   }
 
   async scoreAll(pairs: EncodedPair[], limits: ResolvedLocalConfig, signal: AbortSignal | undefined): Promise<DocumentScore[]> {
-    this.ort ??= await import("onnxruntime-node");
     const unique: EncodedPair[] = [];
     const uniqueOf = new Map<string, number>();
     const slot = pairs.map((p) => {
@@ -142,22 +156,17 @@ class PairScorer {
     for (const rows of planBatches(unique, limits)) {
       throwIfAborted(signal, P);
       const { width, inputIds, attentionMask, tokenTypeIds } = padBatch(unique, rows, this.padId);
-      const dims = [rows.length, width];
-      const feeds: Record<string, Tensor> = {
-        input_ids: new this.ort.Tensor("int64", inputIds, dims),
-        attention_mask: new this.ort.Tensor("int64", attentionMask, dims),
-      };
-      if (this.wantsTokenTypes) feeds.token_type_ids = new this.ort.Tensor("int64", tokenTypeIds, dims);
-      const result = await this.session.run(feeds, [this.output]);
-      const logits = result[this.output]!;
-      if (logits.type !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
+      const feeds: Record<string, BigInt64Array> = { input_ids: inputIds, attention_mask: attentionMask };
+      if (this.wantsTokenTypes) feeds.token_type_ids = tokenTypeIds;
+      const logits = await untilAborted(this.session.run(feeds, [rows.length, width], this.output), signal);
+      if (logits.dtype !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
         throw new RerankError(
           "MODEL_INVALID",
-          `${this.file} returned ${this.output} of type ${logits.type} and shape [${logits.dims.join(", ")}]; expected float32 [${rows.length}, ${this.model.numLabels}] (config.json declares ${this.model.numLabels} label${this.model.numLabels === 1 ? "" : "s"})`,
+          `${this.file} returned ${this.output} of type ${logits.dtype} and shape [${logits.dims.join(", ")}]; expected float32 [${rows.length}, ${this.model.numLabels}] (config.json declares ${this.model.numLabels} label${this.model.numLabels === 1 ? "" : "s"})`,
           { provider: P },
         );
       }
-      const data = logits.data as Float32Array;
+      const data = logits.data;
       rows.forEach((u, row) => (scores[u] = scoreLogits(data, row, this.model)));
     }
     return slot.map((u) => scores[u]!);

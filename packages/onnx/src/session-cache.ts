@@ -1,39 +1,116 @@
+import { Worker } from "node:worker_threads";
 import { RerankError } from "@crossrank/core";
-import type { InferenceSession } from "onnxruntime-node";
+import type { WorkerRequest, WorkerResponse, WorkerSettings } from "./worker-protocol.js";
+
+export interface RunResult {
+  data: Float32Array;
+  dims: number[];
+  dtype: string;
+}
+
+/** A loaded model: its signature, and inference that runs on its worker thread. */
+export interface InferenceSession {
+  inputNames: string[];
+  outputNames: string[];
+  run(feeds: Record<string, BigInt64Array>, dims: number[], output: string): Promise<RunResult>;
+}
 
 interface Entry {
-  session: Promise<InferenceSession>;
+  ready: Promise<InferenceSession>;
   refs: number;
+  worker: Worker;
 }
 
 const sessions = new Map<string, Entry>();
 
-export interface SessionSettings {
-  path: string;
-  threads: number | undefined;
-}
+const keyOf = (s: WorkerSettings) => JSON.stringify([s.path, s.threads ?? 0]);
 
-function keyOf(s: SessionSettings): string {
-  return JSON.stringify([s.path, s.threads ?? 0]);
+// Built code runs dist/inference-worker.js; from source (tsx) the .ts file, whose loader the worker inherits.
+const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./inference-worker.ts" : "./inference-worker.js", import.meta.url);
+
+function startWorker(settings: WorkerSettings): { worker: Worker; ready: Promise<InferenceSession> } {
+  // The worker inherits the process's loaders (tsx, when run from source) but not flags that only fit the main
+  // script, such as --input-type for `node -e`.
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--input-type"));
+  const worker = new Worker(workerUrl, { workerData: settings, execArgv });
+  const pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  // An idle worker must not keep the process alive (an app that never calls close() still exits).
+  const refresh = () => (pending.size > 0 ? worker.ref() : worker.unref());
+  const failAll = (error: Error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+    refresh();
+  };
+
+  const ready = new Promise<InferenceSession>((resolve, reject) => {
+    worker.on("message", (message: WorkerResponse) => {
+      switch (message.type) {
+        case "ready":
+          resolve({
+            inputNames: message.inputNames,
+            outputNames: message.outputNames,
+            run(feeds, dims, output) {
+              return new Promise<RunResult>((res, rej) => {
+                const id = nextId++;
+                pending.set(id, { resolve: res, reject: rej });
+                refresh();
+                const request: WorkerRequest = { type: "run", id, feeds, dims, output };
+                worker.postMessage(request, Object.values(feeds).map((f) => f.buffer as ArrayBuffer));
+              });
+            },
+          });
+          refresh();
+          return;
+        case "load-error":
+          reject(
+            new RerankError(
+              "MODEL_LOAD_FAILED",
+              `ONNX Runtime could not load ${settings.path}: ${message.message}. The file may be truncated or corrupt (re-download or re-export it)`,
+              { provider: "local" },
+            ),
+          );
+          return;
+        case "result":
+        case "run-error": {
+          const p = pending.get(message.id);
+          pending.delete(message.id);
+          refresh();
+          if (message.type === "result") p?.resolve({ data: message.data, dims: message.dims, dtype: message.dtype });
+          else p?.reject(new RerankError("PROVIDER_ERROR", `ONNX Runtime failed to run ${settings.path}: ${message.message}`, { provider: "local" }));
+        }
+      }
+    });
+    worker.on("error", (error) => {
+      const wrapped = new RerankError("PROVIDER_ERROR", `the inference worker for ${settings.path} failed: ${error.message}`, { provider: "local", cause: error });
+      reject(wrapped);
+      failAll(wrapped);
+      sessions.delete(keyOf(settings));
+    });
+    worker.on("exit", () => failAll(new RerankError("CLOSED", `the inference worker for ${settings.path} has stopped`, { provider: "local" })));
+  });
+  return { worker, ready };
 }
 
 /**
- * One ONNX Runtime session per (model file, threads), shared by every provider that uses it: a model's weights
- * are loaded once however many rerankers an app creates. Released when the last user closes.
+ * One ONNX Runtime session per (model file, threads), on its own worker thread, shared by every provider that
+ * uses it: a model's weights are loaded once however many rerankers an app creates. Released when the last
+ * user closes.
  */
-export async function acquireSession(settings: SessionSettings): Promise<{ session: InferenceSession; release: () => Promise<void> }> {
+export async function acquireSession(settings: WorkerSettings): Promise<{ session: InferenceSession; release: () => Promise<void> }> {
   const key = keyOf(settings);
   let entry = sessions.get(key);
   if (!entry) {
-    entry = { session: createSession(settings), refs: 0 };
+    const started = startWorker(settings);
+    entry = { ...started, refs: 0 };
     sessions.set(key, entry);
-    entry.session.catch(() => sessions.delete(key));
+    started.ready.catch(() => sessions.delete(key));
   }
   entry.refs++;
   const current = entry;
   let session: InferenceSession;
   try {
-    session = await current.session;
+    session = await current.ready;
   } catch (error) {
     current.refs--;
     throw error;
@@ -46,7 +123,11 @@ export async function acquireSession(settings: SessionSettings): Promise<{ sessi
       released = true;
       if (--current.refs === 0) {
         sessions.delete(key);
-        await session.release();
+        const exited = new Promise((r) => current.worker.once("exit", r));
+        // Keep the process alive until the worker has released the session.
+        current.worker.ref();
+        current.worker.postMessage({ type: "close" } satisfies WorkerRequest);
+        await exited;
       }
     },
   };
@@ -55,23 +136,4 @@ export async function acquireSession(settings: SessionSettings): Promise<{ sessi
 /** How many sessions are loaded now; for tests and diagnostics. */
 export function loadedSessionCount(): number {
   return sessions.size;
-}
-
-async function createSession({ path, threads }: SessionSettings): Promise<InferenceSession> {
-  const ort = await import("onnxruntime-node");
-  try {
-    return await ort.InferenceSession.create(path, {
-      executionProviders: ["cpu"],
-      graphOptimizationLevel: "all",
-      executionMode: "sequential",
-      interOpNumThreads: 1,
-      ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
-    });
-  } catch (error) {
-    throw new RerankError(
-      "MODEL_LOAD_FAILED",
-      `ONNX Runtime could not load ${path}: ${(error as Error).message}. The file may be truncated or corrupt (re-download or re-export it)`,
-      { provider: "local", cause: error },
-    );
-  }
 }

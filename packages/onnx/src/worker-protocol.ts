@@ -1,0 +1,15 @@
+/** Messages between the main thread and the inference worker. */
+export interface WorkerSettings {
+  path: string;
+  threads: number | undefined;
+}
+
+export type WorkerRequest =
+  | { type: "run"; id: number; feeds: Record<string, BigInt64Array>; dims: number[]; output: string }
+  | { type: "close" };
+
+export type WorkerResponse =
+  | { type: "ready"; inputNames: string[]; outputNames: string[] }
+  | { type: "load-error"; message: string }
+  | { type: "result"; id: number; data: Float32Array; dims: number[]; dtype: string }
+  | { type: "run-error"; id: number; message: string };
