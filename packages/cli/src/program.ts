@@ -1,5 +1,6 @@
 import { hubSettings } from "@crossrank/hub";
 import { Command } from "commander";
+import { evalCommand } from "./eval-command.js";
 import { modelsCommand, type CliIO } from "./models-command.js";
 
 export function buildProgram(io: Partial<CliIO> = {}): Command {
@@ -11,5 +12,6 @@ export function buildProgram(io: Partial<CliIO> = {}): Command {
   };
   const program = new Command("crossrank").description("cross-encoder reranking for RAG").showHelpAfterError();
   program.addCommand(modelsCommand(full));
+  program.addCommand(evalCommand(full));
   return program;
 }
