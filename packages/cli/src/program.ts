@@ -1,5 +1,6 @@
 import { hubSettings } from "@crossrank/hub";
 import { Command } from "commander";
+import { benchCommand } from "./bench-command.js";
 import { evalCommand } from "./eval-command.js";
 import { modelsCommand, type CliIO } from "./models-command.js";
 
@@ -13,5 +14,6 @@ export function buildProgram(io: Partial<CliIO> = {}): Command {
   const program = new Command("crossrank").description("cross-encoder reranking for RAG").showHelpAfterError();
   program.addCommand(modelsCommand(full));
   program.addCommand(evalCommand(full));
+  program.addCommand(benchCommand(full));
   return program;
 }

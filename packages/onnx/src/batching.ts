@@ -44,3 +44,19 @@ export function padBatch(pairs: readonly EncodedPair[], rows: readonly number[],
   });
   return { width, inputIds, attentionMask, tokenTypeIds };
 }
+
+/** Identical pairs (duplicate documents) are scored once: `slot[i]` is pair i's index in `unique`. */
+export function dedupePairs(pairs: readonly EncodedPair[]): { unique: EncodedPair[]; slot: number[] } {
+  const unique: EncodedPair[] = [];
+  const uniqueOf = new Map<string, number>();
+  const slot = pairs.map((p) => {
+    const key = `${p.ids.join(",")}|${p.typeIds.join("")}`;
+    let u = uniqueOf.get(key);
+    if (u === undefined) {
+      u = unique.push(p) - 1;
+      uniqueOf.set(key, u);
+    }
+    return u;
+  });
+  return { unique, slot };
+}

@@ -1,6 +1,5 @@
 import {
   defineProvider,
-  localConfigSchema,
   RerankError,
   throwIfAborted,
   type DocumentScore,
@@ -8,35 +7,21 @@ import {
   type RerankProvider,
   type ResolvedLocalConfig,
 } from "@crossrank/core";
-import { padBatch, planBatches } from "./batching.js";
-import { readModelConfig, type ModelConfig } from "./model-config.js";
-import { checkModelFiles, resolveModelDir } from "./model-files.js";
-import { encodePairs, loadTokenizer, type EncodedPair, type TokenizerHandle, type TruncationPolicy } from "./pair-encoder.js";
+import { dedupePairs, padBatch, planBatches } from "./batching.js";
+import type { ModelConfig } from "./model-config.js";
+import { encodeAll, prepareModel } from "./model-setup.js";
+import type { EncodedPair } from "./pair-encoder.js";
 import { scoreLogits } from "./scoring.js";
 import { acquireSession, type InferenceSession } from "./session-cache.js";
 
 const P = "local";
 const SUPPORTED_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
-/** Tokenising hundreds of long passages is CPU work on the main thread: yield this often so servers stay responsive. */
-const YIELD_EVERY_MS = 10;
 
 const warnedFixtures = new Set<string>();
 
 /** The "local" provider: a cross-encoder in the Hugging Face ONNX layout, run by onnxruntime-node. */
 export async function createProvider(input: LocalRerankerConfig | ResolvedLocalConfig): Promise<RerankProvider> {
-  const parsed = localConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new RerankError("INVALID_CONFIG", `invalid local reranker config: ${parsed.error.issues.map((i) => `config.${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  }
-  const config = parsed.data;
-  const { dir, name } = await resolveModelDir(config);
-  const files = checkModelFiles(dir, name, config.dtype);
-  const [modelConfig, tokenizer] = await Promise.all([readModelConfig(files.config), loadTokenizer(files.tokenizer, files.tokenizerConfig)]);
-  const maxLength = Math.min(config.maxLength ?? Number.POSITIVE_INFINITY, tokenizer.modelMaxLength, modelConfig.maxPositions);
-  if (maxLength < tokenizer.template.specialCount + 2) {
-    throw new RerankError("INVALID_CONFIG", `config.maxLength: ${maxLength} tokens cannot hold a query and a document (the pair template alone takes ${tokenizer.template.specialCount})`, { provider: P });
-  }
-  const padId = tokenizer.padTokenId ?? modelConfig.padTokenId ?? 0;
+  const { config, dir, name, files, modelConfig, tokenizer, policy, padId } = await prepareModel(input);
   const { session, release } = await acquireSession({ path: files.onnx, threads: config.threads });
   try {
     checkSessionSignature(session, files.onnx);
@@ -48,7 +33,6 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
     warnedFixtures.add(dir);
     process.emitWarning(`${dir}: ${modelConfig.fixtureNotice}`, { code: "CROSSRANK_FIXTURE_MODEL" });
   }
-  const policy: TruncationPolicy = { maxLength, longDocuments: config.longDocuments, chunkOverlap: config.chunkOverlap };
   const scorer = new PairScorer(session, modelConfig, padId, files.onnx);
 
   return defineProvider({
@@ -67,31 +51,6 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
     },
     close: release,
   });
-}
-
-async function encodeAll(
-  tokenizer: TokenizerHandle,
-  policy: TruncationPolicy,
-  query: string,
-  documents: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<EncodedPair[]> {
-  const queryIds = tokenizer.encode(query);
-  const seen = new Map<string, number[]>();
-  const pairs: EncodedPair[] = [];
-  let sliceStart = performance.now();
-  for (let d = 0; d < documents.length; d++) {
-    const text = documents[d]!;
-    let ids = seen.get(text);
-    if (!ids) seen.set(text, (ids = tokenizer.encode(text)));
-    pairs.push(...encodePairs(tokenizer.template, queryIds, ids, d, policy));
-    if (performance.now() - sliceStart > YIELD_EVERY_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      throwIfAborted(signal, P);
-      sliceStart = performance.now();
-    }
-  }
-  return pairs;
 }
 
 function checkSessionSignature(session: InferenceSession, file: string): void {
@@ -141,17 +100,7 @@ class PairScorer {
   }
 
   async scoreAll(pairs: EncodedPair[], limits: ResolvedLocalConfig, signal: AbortSignal | undefined): Promise<DocumentScore[]> {
-    const unique: EncodedPair[] = [];
-    const uniqueOf = new Map<string, number>();
-    const slot = pairs.map((p) => {
-      const key = `${p.ids.join(",")}|${p.typeIds.join("")}`;
-      let u = uniqueOf.get(key);
-      if (u === undefined) {
-        u = unique.push(p) - 1;
-        uniqueOf.set(key, u);
-      }
-      return u;
-    });
+    const { unique, slot } = dedupePairs(pairs);
     const scores: DocumentScore[] = new Array(unique.length);
     for (const rows of planBatches(unique, limits)) {
       throwIfAborted(signal, P);

@@ -1,0 +1,133 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { ShapeName } from "@crossrank/model-fixtures";
+import { machinePeak, type MachinePeak } from "./machine.js";
+import type { MeasureRequest, MeasureResult } from "./measure.js";
+import { benchModel } from "./models.js";
+
+export { encoderFlops } from "./flops.js";
+export { machinePeak, type MachinePeak } from "./machine.js";
+export type { MeasureRequest, MeasureResult } from "./measure.js";
+
+const run = promisify(execFile);
+
+export interface BenchOptions {
+  dataDir: string;
+  tokenizerDir: string;
+  shapes: ShapeName[];
+  dtypes: ("fp32" | "q8")[];
+  queries: number;
+  /** Repetitions of each configuration; medians are reported. */
+  runs: number;
+  log: (line: string) => void;
+}
+
+export interface ConfigSummary {
+  engine: MeasureRequest["engine"];
+  shape: ShapeName;
+  dtype: "fp32" | "q8";
+  p50Ms: number;
+  p95Ms: number;
+  pairsPerSec: number;
+  tokensPerSec: number;
+  paddingWaste: number;
+  gflops: number;
+  peakFraction: number;
+  peakRssMb: number;
+  maxStallMs: number;
+  modelMb: number;
+  concurrentOverSequential?: number;
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+};
+const median = (values: number[]) => percentile(values, 50);
+
+async function measure(request: MeasureRequest): Promise<MeasureResult> {
+  const script = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./measure.ts" : "./measure.js", import.meta.url));
+  const { stdout } = await run(process.execPath, [...process.execArgv, script, JSON.stringify(request)], { maxBuffer: 16 * 1024 * 1024, timeout: 3_600_000 });
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as MeasureResult;
+}
+
+function summarize(results: MeasureResult[], peak: MachinePeak, modelMb: number): ConfigSummary {
+  const { engine, shape, dtype } = results[0]!.request;
+  const per = results.map((r) => {
+    const seconds = r.queryMs.reduce((a, b) => a + b, 0) / 1000;
+    const gflops = r.flops / 1e9 / seconds;
+    return {
+      p50: percentile(r.queryMs, 50),
+      p95: percentile(r.queryMs, 95),
+      pairsPerSec: r.pairs / seconds,
+      tokensPerSec: r.realTokens / seconds,
+      waste: r.paddedTokens / r.realTokens - 1,
+      gflops,
+      rss: r.peakRssMb,
+      stall: r.maxStallMs,
+      conc: r.concurrent8Ms !== undefined && r.sequential8Ms ? r.concurrent8Ms / r.sequential8Ms : undefined,
+    };
+  });
+  const peakGflops = dtype === "q8" ? peak.int8Gops : peak.fp32Gflops;
+  const gflops = median(per.map((p) => p.gflops));
+  const conc = per.map((p) => p.conc).filter((c): c is number => c !== undefined);
+  return {
+    engine,
+    shape,
+    dtype,
+    p50Ms: median(per.map((p) => p.p50)),
+    p95Ms: median(per.map((p) => p.p95)),
+    pairsPerSec: median(per.map((p) => p.pairsPerSec)),
+    tokensPerSec: median(per.map((p) => p.tokensPerSec)),
+    paddingWaste: median(per.map((p) => p.waste)),
+    gflops,
+    peakFraction: gflops / peakGflops,
+    peakRssMb: Math.max(...per.map((p) => p.rss)),
+    maxStallMs: Math.max(...per.map((p) => p.stall)),
+    modelMb,
+    ...(conc.length ? { concurrentOverSequential: median(conc) } : {}),
+  };
+}
+
+/** Runs every configuration (crossrank and transformers.js, each shape and dtype) and returns the summaries. */
+export async function runBench(options: BenchOptions): Promise<{ peak: MachinePeak; summaries: ConfigSummary[] }> {
+  const peak = machinePeak();
+  const { statSync } = await import("node:fs");
+  const summaries: ConfigSummary[] = [];
+  for (const shape of options.shapes) {
+    const modelDir = await benchModel(shape, options.tokenizerDir);
+    for (const dtype of options.dtypes) {
+      const modelMb = statSync(`${modelDir}/onnx/${dtype === "fp32" ? "model.onnx" : "model_quantized.onnx"}`).size / 1e6;
+      for (const engine of ["crossrank", "transformers.js"] as const) {
+        const results: MeasureResult[] = [];
+        for (let i = 0; i < options.runs; i++) {
+          options.log(`running ${engine} ${shape} ${dtype} (${i + 1}/${options.runs}) …`);
+          results.push(await measure({ engine, shape, dtype, modelDir, dataDir: options.dataDir, queries: options.queries }));
+        }
+        summaries.push(summarize(results, peak, modelMb));
+      }
+    }
+  }
+  return { peak, summaries };
+}
+
+/** The report as a Markdown table, with speed-ups against transformers.js measured in the same run. */
+export function formatReport(peak: MachinePeak, summaries: ConfigSummary[]): string {
+  const tjs = (shape: ShapeName, dtype: string) => summaries.find((s) => s.engine === "transformers.js" && s.shape === shape && s.dtype === dtype);
+  const lines = [
+    `machine: ${peak.description}; peak ${peak.fp32Gflops.toFixed(0)} GFLOP/s fp32, ${peak.int8Gops.toFixed(0)} GOP/s int8 (${peak.how})`,
+    "",
+    "| engine | shape | dtype | p50 ms/query | p95 ms/query | pairs/s | tokens/s | padding waste | GFLOP/s | of peak | peak RSS MB (model MB) | max stall ms | 8 concurrent / 8 sequential | speed-up vs transformers.js fp32 | vs transformers.js same dtype |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const s of summaries) {
+    const base = tjs(s.shape, "fp32");
+    const same = tjs(s.shape, s.dtype);
+    const ratio = (b: ConfigSummary | undefined) => (b ? `${(b.p50Ms / s.p50Ms).toFixed(2)}×` : "-");
+    lines.push(
+      `| ${s.engine} | ${s.shape} | ${s.dtype} | ${s.p50Ms.toFixed(0)} | ${s.p95Ms.toFixed(0)} | ${s.pairsPerSec.toFixed(0)} | ${s.tokensPerSec.toFixed(0)} | ${(s.paddingWaste * 100).toFixed(0)}% | ${s.gflops.toFixed(0)} | ${(s.peakFraction * 100).toFixed(0)}% | ${s.peakRssMb.toFixed(0)} (${s.modelMb.toFixed(0)}) | ${s.maxStallMs.toFixed(0)} | ${s.concurrentOverSequential === undefined ? "-" : s.concurrentOverSequential.toFixed(2)} | ${ratio(base)} | ${ratio(same)} |`,
+    );
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,68 @@
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { RerankError } from "@crossrank/core";
+import { Command, InvalidArgumentError } from "commander";
+import { defaultDataDir } from "./eval/datasets.js";
+import type { CliIO } from "./models-command.js";
+
+type BenchModule = typeof import("@crossrank/bench");
+
+/** The benchmark needs the model generator and the shared data: it lives in the repository, not in this package. */
+async function loadBench(): Promise<BenchModule> {
+  try {
+    return (await import("@crossrank/bench")) as BenchModule;
+  } catch {
+    try {
+      const path = createRequire(join(process.cwd(), "package.json")).resolve("@crossrank/bench");
+      return (await import(pathToFileURL(path).href)) as BenchModule;
+    } catch {
+      throw new RerankError("PROVIDER_NOT_INSTALLED", "crossrank bench runs inside the crossrank repository (it needs @crossrank/bench and ../shared): run `pnpm crossrank bench` there");
+    }
+  }
+}
+
+const list = <T extends string>(allowed: readonly T[]) => (value: string): T[] => {
+  const items = value.split(",").map((s) => s.trim());
+  for (const item of items) if (!allowed.includes(item as T)) throw new InvalidArgumentError(`expected a comma-separated list of ${allowed.join(", ")}`);
+  return items as T[];
+};
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+export function benchCommand(io: CliIO): Command {
+  return new Command("bench")
+    .description("rerank DL19's 43 queries × 100 passages on models with real cross-encoders' shapes, against transformers.js")
+    .option("--shapes <list>", "tinybert-l2, minilm-l6, minilm-l12", list(["tinybert-l2", "minilm-l6", "minilm-l12"] as const), ["tinybert-l2", "minilm-l6", "minilm-l12"])
+    .option("--dtypes <list>", "fp32, q8", list(["fp32", "q8"] as const), ["fp32", "q8"])
+    .option("--queries <n>", "DL19 queries to rerank (of 43)", positiveInt, 43)
+    .option("--runs <n>", "repetitions per configuration; medians are reported", positiveInt, 1)
+    .option("--data <dir>", "TREC DL19 folder; default ../shared/data/trec-dl19")
+    .option("--tokenizer <dir>", "the BERT uncased tokenizer; default ../shared/models/bert-base-uncased-tokenizer")
+    .option("--out <file>", "also write the Markdown table to this file")
+    .action(async (opts: { shapes: ("tinybert-l2" | "minilm-l6" | "minilm-l12")[]; dtypes: ("fp32" | "q8")[]; queries: number; runs: number; data?: string; tokenizer?: string; out?: string }) => {
+      const dataDir = opts.data ?? defaultDataDir();
+      if (!dataDir) throw new RerankError("INVALID_INPUT", "no --data given and ../shared/data/trec-dl19 was not found");
+      const tokenizerDir = opts.tokenizer ?? join(dataDir, "..", "..", "models", "bert-base-uncased-tokenizer");
+      if (!existsSync(join(tokenizerDir, "tokenizer.json"))) throw new RerankError("INVALID_INPUT", `no tokenizer.json in ${tokenizerDir}; pass --tokenizer`);
+      const bench = await loadBench();
+      const { peak, summaries } = await bench.runBench({
+        dataDir,
+        tokenizerDir,
+        shapes: opts.shapes,
+        dtypes: opts.dtypes,
+        queries: opts.queries,
+        runs: opts.runs,
+        log: (line) => io.stderr.write(`${line}\n`),
+      });
+      const report = bench.formatReport(peak, summaries);
+      io.stdout.write(`${report}\n`);
+      if (opts.out) await writeFile(opts.out, `${report}\n`);
+    });
+}

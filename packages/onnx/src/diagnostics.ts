@@ -1,0 +1,30 @@
+import type { LocalRerankerConfig } from "@crossrank/core";
+import { dedupePairs, planBatches } from "./batching.js";
+import { encodeAll, prepareModel } from "./model-setup.js";
+
+export interface Workload {
+  /** Tokens of each distinct (query, document) pair the model will read. */
+  pairTokens: number[];
+  /** Each inference batch: rows and the padded width. */
+  batches: { rows: number; width: number }[];
+  realTokens: number;
+  paddedTokens: number;
+}
+
+/**
+ * What a rerank call would feed the model, without running it: the same tokenization, truncation, dedupe and
+ * batching as the provider. For benchmarks and for sizing `batchTokens` / `maxBatchSize`.
+ */
+export async function planWorkload(config: LocalRerankerConfig, query: string, documents: readonly string[]): Promise<Workload> {
+  const model = await prepareModel(config);
+  const pairs = await encodeAll(model.tokenizer, model.policy, query, documents, undefined);
+  const { unique } = dedupePairs(pairs);
+  const batches = planBatches(unique, model.config).map((rows) => ({ rows: rows.length, width: Math.max(...rows.map((r) => unique[r]!.ids.length)) }));
+  const pairTokens = unique.map((p) => p.ids.length);
+  return {
+    pairTokens,
+    batches,
+    realTokens: pairTokens.reduce((a, b) => a + b, 0),
+    paddedTokens: batches.reduce((a, b) => a + b.rows * b.width, 0),
+  };
+}
