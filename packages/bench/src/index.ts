@@ -20,6 +20,11 @@ export interface BenchOptions {
   queries: number;
   /** Repetitions of each configuration; medians are reported. */
   runs: number;
+  /** crossrank's batching, when not its defaults. */
+  batchTokens?: number;
+  maxBatchSize?: number;
+  /** Skip transformers.js (for tuning crossrank alone). */
+  crossrankOnly?: boolean;
   log: (line: string) => void;
 }
 
@@ -99,11 +104,13 @@ export async function runBench(options: BenchOptions): Promise<{ peak: MachinePe
     const modelDir = await benchModel(shape, options.tokenizerDir);
     for (const dtype of options.dtypes) {
       const modelMb = statSync(`${modelDir}/onnx/${dtype === "fp32" ? "model.onnx" : "model_quantized.onnx"}`).size / 1e6;
-      for (const engine of ["crossrank", "transformers.js"] as const) {
+      for (const engine of options.crossrankOnly ? (["crossrank"] as const) : (["crossrank", "transformers.js"] as const)) {
         const results: MeasureResult[] = [];
         for (let i = 0; i < options.runs; i++) {
           options.log(`running ${engine} ${shape} ${dtype} (${i + 1}/${options.runs}) …`);
-          results.push(await measure({ engine, shape, dtype, modelDir, dataDir: options.dataDir, queries: options.queries }));
+          results.push(
+            await measure({ engine, shape, dtype, modelDir, dataDir: options.dataDir, queries: options.queries, batchTokens: options.batchTokens, maxBatchSize: options.maxBatchSize }),
+          );
         }
         summaries.push(summarize(results, peak, modelMb));
       }

@@ -15,6 +15,9 @@ export interface MeasureRequest {
   modelDir: string;
   dataDir: string;
   queries: number;
+  /** crossrank's batching, when not its defaults. */
+  batchTokens?: number;
+  maxBatchSize?: number;
 }
 
 export interface MeasureResult {
@@ -26,6 +29,7 @@ export interface MeasureResult {
   paddedTokens: number;
   /** Useful work: the encoder's FLOPs on the unpadded pairs. */
   flops: number;
+  /** Peak RSS over loading the model and reranking every query (before the concurrency check). */
   peakRssMb: number;
   maxStallMs: number;
   /** crossrank only: 8 queries one after another, and the same 8 at once. */
@@ -48,8 +52,14 @@ const countTokens = (lengths: number[]) => {
 
 if (request.engine === "crossrank") {
   const { createReranker } = await import("@crossrank/core");
-  const { planWorkload } = await import("@crossrank/onnx");
-  const config = { provider: "local", modelPath: request.modelDir, dtype: request.dtype } as const;
+  const { workloadPlanner } = await import("@crossrank/onnx");
+  const config = {
+    provider: "local",
+    modelPath: request.modelDir,
+    dtype: request.dtype,
+    ...(request.batchTokens ? { batchTokens: request.batchTokens } : {}),
+    ...(request.maxBatchSize ? { maxBatchSize: request.maxBatchSize } : {}),
+  } as const;
   const reranker = await createReranker(config);
   await reranker.rerank(data[0]!.query, data[0]!.passages); // warm-up: first-run allocations
   stall.enable();
@@ -59,6 +69,7 @@ if (request.engine === "crossrank") {
     result.queryMs.push(performance.now() - started);
   }
   stall.disable();
+  result.peakRssMb = process.resourceUsage().maxRSS / 1024;
   const eight = data.slice(0, 8);
   let started = performance.now();
   for (const q of eight) await reranker.rerank(q.query, q.passages);
@@ -66,10 +77,11 @@ if (request.engine === "crossrank") {
   started = performance.now();
   await Promise.all(eight.map((q) => reranker.rerank(q.query, q.passages)));
   result.concurrent8Ms = performance.now() - started;
+  const plan = await workloadPlanner(config);
   for (const q of data) {
-    const plan = await planWorkload(config, q.query, q.passages);
-    countTokens(plan.pairTokens);
-    result.paddedTokens += plan.paddedTokens;
+    const workload = await plan(q.query, q.passages);
+    countTokens(workload.pairTokens);
+    result.paddedTokens += workload.paddedTokens;
   }
   await reranker.close?.();
 } else {
@@ -102,9 +114,9 @@ if (request.engine === "crossrank") {
     result.paddedTokens += rows * width;
   }
   stall.disable();
+  result.peakRssMb = process.resourceUsage().maxRSS / 1024;
 }
 
 result.maxStallMs = stall.max / 1e6;
-result.peakRssMb = process.resourceUsage().maxRSS / 1024;
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

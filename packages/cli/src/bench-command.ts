@@ -45,8 +45,22 @@ export function benchCommand(io: CliIO): Command {
     .option("--runs <n>", "repetitions per configuration; medians are reported", positiveInt, 1)
     .option("--data <dir>", "TREC DL19 folder; default ../shared/data/trec-dl19")
     .option("--tokenizer <dir>", "the BERT uncased tokenizer; default ../shared/models/bert-base-uncased-tokenizer")
+    .option("--batch-tokens <n>", "crossrank's batchTokens (default: its own default)", positiveInt)
+    .option("--max-batch-size <n>", "crossrank's maxBatchSize (default: its own default)", positiveInt)
+    .option("--crossrank-only", "skip the transformers.js baseline (for tuning)")
     .option("--out <file>", "also write the Markdown table to this file")
-    .action(async (opts: { shapes: ("tinybert-l2" | "minilm-l6" | "minilm-l12")[]; dtypes: ("fp32" | "q8")[]; queries: number; runs: number; data?: string; tokenizer?: string; out?: string }) => {
+    .action(async (opts: {
+        shapes: ("tinybert-l2" | "minilm-l6" | "minilm-l12")[];
+        dtypes: ("fp32" | "q8")[];
+        queries: number;
+        runs: number;
+        data?: string;
+        tokenizer?: string;
+        out?: string;
+        batchTokens?: number;
+        maxBatchSize?: number;
+        crossrankOnly?: boolean;
+      }) => {
       const dataDir = opts.data ?? defaultDataDir();
       if (!dataDir) throw new RerankError("INVALID_INPUT", "no --data given and ../shared/data/trec-dl19 was not found");
       const tokenizerDir = opts.tokenizer ?? join(dataDir, "..", "..", "models", "bert-base-uncased-tokenizer");
@@ -59,6 +73,9 @@ export function benchCommand(io: CliIO): Command {
         dtypes: opts.dtypes,
         queries: opts.queries,
         runs: opts.runs,
+        batchTokens: opts.batchTokens,
+        maxBatchSize: opts.maxBatchSize,
+        crossrankOnly: opts.crossrankOnly,
         log: (line) => io.stderr.write(`${line}\n`),
       });
       const report = bench.formatReport(peak, summaries);

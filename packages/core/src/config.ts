@@ -31,9 +31,9 @@ export const localConfigSchema = z
     /** Tokens two neighbouring windows share in "chunk" mode; default a quarter of the window. */
     chunkOverlap: z.number().int().nonnegative().optional(),
     /** Most padded tokens (batch size × longest pair) in one inference batch. */
-    batchTokens: positiveInt.default(4096),
+    batchTokens: positiveInt.default(1024),
     /** Most pairs in one inference batch. */
-    maxBatchSize: positiveInt.default(16),
+    maxBatchSize: positiveInt.default(4),
     ...sharedOptions,
   })
   .strict();

@@ -12,11 +12,15 @@ export interface Workload {
 }
 
 /**
- * What a rerank call would feed the model, without running it: the same tokenization, truncation, dedupe and
+ * What rerank calls would feed the model, without running it: the same tokenization, truncation, dedupe and
  * batching as the provider. For benchmarks and for sizing `batchTokens` / `maxBatchSize`.
  */
-export async function planWorkload(config: LocalRerankerConfig, query: string, documents: readonly string[]): Promise<Workload> {
+export async function workloadPlanner(config: LocalRerankerConfig): Promise<(query: string, documents: readonly string[]) => Promise<Workload>> {
   const model = await prepareModel(config);
+  return (query, documents) => planWith(model, query, documents);
+}
+
+async function planWith(model: Awaited<ReturnType<typeof prepareModel>>, query: string, documents: readonly string[]): Promise<Workload> {
   const pairs = await encodeAll(model.tokenizer, model.policy, query, documents, undefined);
   const { unique } = dedupePairs(pairs);
   const batches = planBatches(unique, model.config).map((rows) => ({ rows: rows.length, width: Math.max(...rows.map((r) => unique[r]!.ids.length)) }));

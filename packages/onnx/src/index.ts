@@ -1,4 +1,4 @@
 export { createProvider } from "./provider.js";
 export { loadedSessionCount } from "./session-cache.js";
 export { ONNX_FILES } from "./model-files.js";
-export { planWorkload, type Workload } from "./diagnostics.js";
+export { workloadPlanner, type Workload } from "./diagnostics.js";

@@ -1,0 +1,28 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const exec = promisify(execFile);
+const BIN = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
+
+/** A smoke run: the full benchmark takes many minutes and its figures go to benchmarks/RESULTS.md, not to tests. */
+describe("crossrank bench", () => {
+  it("prints every figure for crossrank and transformers.js, measured in the same run", async () => {
+    const { stdout } = await exec(process.execPath, [BIN, "bench", "--shapes", "tinybert-l2", "--dtypes", "q8", "--queries", "2"], { timeout: 240_000, maxBuffer: 4 * 1024 * 1024 });
+    expect(stdout).toMatch(/^machine: .*peak \d+ GFLOP\/s fp32, \d+ GOP\/s int8 \(\d+ cores × [\d.]+ GHz/m);
+    const rows = stdout.split("\n").filter((l) => /^\| (crossrank|transformers\.js) \|/.test(l));
+    expect(rows.map((r) => r.split("|")[1]!.trim())).toEqual(["crossrank", "transformers.js"]);
+    for (const row of rows) {
+      const cells = row.split("|").slice(1, -1).map((c) => c.trim());
+      expect(cells).toHaveLength(15);
+      expect(Number(cells[3])).toBeGreaterThan(0); // p50 ms
+      expect(cells[7]).toMatch(/^\d+%$/); // padding waste
+      expect(cells[10]).toMatch(/^\d+ \(\d+\)$/); // peak RSS (model)
+    }
+    const ours = rows[0]!.split("|").slice(1, -1).map((c) => c.trim());
+    // Only q8 ran: no transformers.js fp32 baseline, but the same-dtype speed-up is there.
+    expect(ours[13]).toBe("-");
+    expect(ours[14]).toMatch(/^[\d.]+×$/);
+  });
+});
