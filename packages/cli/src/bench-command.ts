@@ -7,6 +7,7 @@ import { RerankError } from "@crossrank/core";
 import { Command, InvalidArgumentError } from "commander";
 import { defaultDataDir } from "./eval/datasets.js";
 import type { CliIO } from "./models-command.js";
+import { positiveInt } from "./options.js";
 
 type BenchModule = typeof import("@crossrank/bench");
 
@@ -30,11 +31,6 @@ const list = <T extends string>(allowed: readonly T[]) => (value: string): T[] =
   return items as T[];
 };
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
 
 export function benchCommand(io: CliIO): Command {
   return new Command("bench")

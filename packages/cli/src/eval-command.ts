@@ -1,17 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { RerankError } from "@crossrank/core";
 import cliProgress from "cli-progress";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { defaultDataDir, loadDataset } from "./eval/datasets.js";
 import { evaluate, toTrecRun } from "./eval/run-eval.js";
 import { table } from "./format.js";
 import type { CliIO } from "./models-command.js";
+import { positiveInt } from "./options.js";
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
 
 export function evalCommand(io: CliIO): Command {
   return new Command("eval")

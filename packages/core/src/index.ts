@@ -34,3 +34,4 @@ export {
 export { createReranker, resolveConfig, configFromEnv, describeConfig, type RerankerSpec, type CreateRerankerOptions } from "./create-reranker.js";
 export { loadProviderModule, type ProviderModule } from "./load-provider.js";
 export { createLexicalProvider, bm25Scores, tokenize } from "./lexical.js";
+export { adapterSettings, type AdapterOptions, type AdapterSettings } from "./adapter-options.js";

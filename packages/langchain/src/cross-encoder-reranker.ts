@@ -1,18 +1,10 @@
-import { createReranker, RerankError, type RerankerSpec, type RerankProvider } from "@crossrank/core";
+import { adapterSettings, RerankError, type AdapterOptions, type AdapterSettings } from "@crossrank/core";
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 
-export interface CrossEncoderRerankerFields {
-  /** A reranker you created (and close) yourself. */
-  reranker?: RerankProvider;
-  /** Or a config for createReranker ("local:ms-marco-MiniLM-L-6-v2", { provider: "cohere", … }); created on first use. */
-  config?: RerankerSpec;
-  /** Documents kept, best first. Default 3, as @langchain/cohere's CohereRerank. */
-  topN?: number;
-  /** Drop documents scoring below this (crossrank's [0, 1] score). Default: keep all of the topN. */
-  minScore?: number;
-}
+/** `reranker` or `config`; `topN` (default 3, as @langchain/cohere's CohereRerank); `minScore`. */
+export type CrossEncoderRerankerFields = AdapterOptions;
 
 export const DEFAULT_TOP_N = 3;
 
@@ -24,36 +16,18 @@ export const DEFAULT_TOP_N = 3;
 export class CrossEncoderReranker extends BaseDocumentCompressor {
   readonly topN: number;
   readonly minScore: number | undefined;
-  private readonly fields: CrossEncoderRerankerFields;
-  private provider: Promise<RerankProvider> | undefined;
+  private readonly settings: AdapterSettings;
 
   constructor(fields: CrossEncoderRerankerFields = {}) {
     super();
-    if (fields.reranker && fields.config !== undefined) {
-      throw new RerankError("INVALID_CONFIG", "CrossEncoderReranker takes a reranker or a config, not both");
-    }
-    const topN = fields.topN ?? DEFAULT_TOP_N;
-    if (!Number.isInteger(topN) || topN < 1) throw new RerankError("INVALID_CONFIG", `topN must be a positive integer, got ${topN}`);
-    if (fields.minScore !== undefined && !(fields.minScore >= 0 && fields.minScore <= 1)) {
-      throw new RerankError("INVALID_CONFIG", `minScore must be a number in [0, 1], got ${fields.minScore}`);
-    }
-    this.fields = fields;
-    this.topN = topN;
-    this.minScore = fields.minScore;
-  }
-
-  private getProvider(): Promise<RerankProvider> {
-    if (!this.provider) {
-      this.provider = this.fields.reranker ? Promise.resolve(this.fields.reranker) : createReranker(this.fields.config);
-      // A failed setup (say, offline) may succeed on a later call.
-      this.provider.catch(() => (this.provider = undefined));
-    }
-    return this.provider;
+    this.settings = adapterSettings(fields, DEFAULT_TOP_N);
+    this.topN = this.settings.topN;
+    this.minScore = this.settings.minScore;
   }
 
   async compressDocuments(documents: DocumentInterface[], query: string, _callbacks?: Callbacks): Promise<DocumentInterface[]> {
     if (documents.length === 0) return [];
-    const provider = await this.getProvider();
+    const provider = await this.settings.provider();
     const results = await provider.rerank(
       query,
       documents.map((d) => d.pageContent),
@@ -84,7 +58,7 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
       if (d && typeof (d as Record<string, string>).text === "string") return (d as Record<string, string>).text!;
       throw new RerankError("INVALID_INPUT", `documents[${i}] must be a string, a Document or an object with a text field`);
     });
-    const provider = await this.getProvider();
+    const provider = await this.settings.provider();
     const results = await provider.rerank(query, texts, { ...(options.topN === undefined ? {} : { topN: options.topN }), ...(options.signal ? { signal: options.signal } : {}) });
     return results.map((r) => ({ index: r.index, relevanceScore: r.score }));
   }

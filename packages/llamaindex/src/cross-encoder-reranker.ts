@@ -1,17 +1,9 @@
-import { createReranker, RerankError, type RerankerSpec, type RerankProvider } from "@crossrank/core";
+import { adapterSettings, RerankError, type AdapterOptions, type AdapterSettings } from "@crossrank/core";
 import type { MessageContent } from "@llamaindex/core/llms";
 import type { BaseNodePostprocessor } from "@llamaindex/core/postprocessor";
 import { MetadataMode, type NodeWithScore } from "@llamaindex/core/schema";
 
-export interface CrossEncoderRerankerOptions {
-  /** A reranker you created (and close) yourself. */
-  reranker?: RerankProvider;
-  /** Or a config for createReranker; created on first use. */
-  config?: RerankerSpec;
-  /** Nodes kept, best first. Default 3. */
-  topN?: number;
-  /** Drop nodes scoring below this (crossrank's [0, 1] score). */
-  minScore?: number;
+export interface CrossEncoderRerankerOptions extends AdapterOptions {
   /**
    * What of each node the model reads. Default MetadataMode.NONE: the text alone, which is what cross-encoders
    * are trained on; MetadataMode.LLM adds the metadata the LLM would see.
@@ -40,30 +32,13 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
   readonly topN: number;
   readonly minScore: number | undefined;
   readonly metadataMode: MetadataMode;
-  private readonly options: CrossEncoderRerankerOptions;
-  private provider: Promise<RerankProvider> | undefined;
+  private readonly settings: AdapterSettings;
 
   constructor(options: CrossEncoderRerankerOptions = {}) {
-    if (options.reranker && options.config !== undefined) {
-      throw new RerankError("INVALID_CONFIG", "CrossEncoderReranker takes a reranker or a config, not both");
-    }
-    const topN = options.topN ?? DEFAULT_TOP_N;
-    if (!Number.isInteger(topN) || topN < 1) throw new RerankError("INVALID_CONFIG", `topN must be a positive integer, got ${topN}`);
-    if (options.minScore !== undefined && !(options.minScore >= 0 && options.minScore <= 1)) {
-      throw new RerankError("INVALID_CONFIG", `minScore must be a number in [0, 1], got ${options.minScore}`);
-    }
-    this.options = options;
-    this.topN = topN;
-    this.minScore = options.minScore;
+    this.settings = adapterSettings(options, DEFAULT_TOP_N);
+    this.topN = this.settings.topN;
+    this.minScore = this.settings.minScore;
     this.metadataMode = options.metadataMode ?? MetadataMode.NONE;
-  }
-
-  private getProvider(): Promise<RerankProvider> {
-    if (!this.provider) {
-      this.provider = this.options.reranker ? Promise.resolve(this.options.reranker) : createReranker(this.options.config);
-      this.provider.catch(() => (this.provider = undefined));
-    }
-    return this.provider;
   }
 
   async postprocessNodes(nodes: NodeWithScore[], query?: MessageContent): Promise<NodeWithScore[]> {
@@ -73,7 +48,7 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
       throw new RerankError("INVALID_INPUT", "query is empty: CrossEncoderReranker needs the query's text; postprocessNodes(nodes, query) was called without it");
     }
     if (nodes.length === 0) return [];
-    const provider = await this.getProvider();
+    const provider = await this.settings.provider();
     const results = await provider.rerank(
       text,
       nodes.map((n) => n.node.getContent(this.metadataMode)),
