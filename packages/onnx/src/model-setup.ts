@@ -1,4 +1,4 @@
-import { localConfigSchema, RerankError, throwIfAborted, type LocalRerankerConfig, type ResolvedLocalConfig } from "@crossrank/core";
+import { localConfigSchema, parseProviderConfig, RerankError, throwIfAborted, type LocalRerankerConfig, type ResolvedLocalConfig } from "@crossrank/core";
 import { readModelConfig, type ModelConfig } from "./model-config.js";
 import { checkModelFiles, resolveModelDir, type ModelFiles } from "./model-files.js";
 import { encodePairs, loadTokenizer, type EncodedPair, type TokenizerHandle, type TruncationPolicy } from "./pair-encoder.js";
@@ -19,11 +19,7 @@ export interface PreparedModel {
 
 /** Everything about a local model except its ONNX session: where it is, how it tokenizes, how long a pair may be. */
 export async function prepareModel(input: LocalRerankerConfig | ResolvedLocalConfig): Promise<PreparedModel> {
-  const parsed = localConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new RerankError("INVALID_CONFIG", `invalid local reranker config: ${parsed.error.issues.map((i) => `config.${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  }
-  const config = parsed.data;
+  const config = parseProviderConfig(localConfigSchema, input, "local");
   const { dir, name } = await resolveModelDir(config);
   const files = checkModelFiles(dir, name, config.dtype);
   const [modelConfig, tokenizer] = await Promise.all([readModelConfig(files.config), loadTokenizer(files.tokenizer, files.tokenizerConfig)]);
