@@ -15,7 +15,9 @@ type BenchModule = typeof import("@crossrank/bench");
 async function loadBench(): Promise<BenchModule> {
   try {
     return (await import("@crossrank/bench")) as BenchModule;
-  } catch {
+  } catch (error) {
+    // Only a missing @crossrank/bench means "not in the repository"; anything else is a real failure.
+    if (!String((error as Error)?.message).includes("@crossrank/bench")) throw error;
     try {
       const path = createRequire(join(process.cwd(), "package.json")).resolve("@crossrank/bench");
       return (await import(pathToFileURL(path).href)) as BenchModule;
