@@ -16,6 +16,12 @@ describe("examples/local-model", () => {
     for (const line of lines.slice(1)) expect(line).toMatch(/^0\.\d{4} {2}\[\d\] \S/);
   });
 
+  it("runs from source with `pnpm start`, inference worker included", async () => {
+    const { stdout } = await run("pnpm", ["--filter", "@crossrank/example-local-model", "start", TINY.bert]);
+    expect(stdout).toMatch(/^query: how do whales breathe {2}\(local:tiny-bert\)$/m);
+    expect(stdout.match(/^0\.\d{4} {2}\[\d\] /gm)).toHaveLength(3);
+  });
+
   it("explains its usage when no model is given", async () => {
     const error = (await run(process.execPath, ["--import", "tsx", script], { env: { ...process.env, CROSSRANK_MODEL_PATH: "" } }).catch((e) => e)) as {
       code: number;

@@ -25,14 +25,28 @@ const sessions = new Map<string, Entry>();
 
 const keyOf = (s: WorkerSettings) => JSON.stringify([s.path, s.threads ?? 0]);
 
-// Built code runs dist/inference-worker.js; from source (tsx) the .ts file, whose loader the worker inherits.
-const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./inference-worker.ts" : "./inference-worker.js", import.meta.url);
+const fromSource = import.meta.url.endsWith(".ts");
+const workerUrl = new URL(fromSource ? "./inference-worker.ts" : "./inference-worker.js", import.meta.url);
+
+/**
+ * Built code runs dist/inference-worker.js. From source (the repository's tsx scripts) a worker does not inherit
+ * tsx's loader, so a small bootstrap registers it in the worker before importing the TypeScript entry.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  if (!fromSource) return { entry: workerUrl, eval: false };
+  const loader = process.execArgv.find((a) => /tsx\/dist\/loader\.mjs$/.test(a));
+  if (!loader) return { entry: workerUrl, eval: false };
+  const api = loader.replace(/loader\.mjs$/, "esm/api/index.mjs");
+  const code = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(workerUrl.href)}))`;
+  return { entry: code, eval: true };
+}
 
 function startWorker(settings: WorkerSettings): { worker: Worker; ready: Promise<InferenceSession> } {
-  // The worker inherits the process's loaders (tsx, when run from source) but not flags that only fit the main
-  // script, such as --input-type for `node -e`.
+  // The worker keeps the process's flags except those that only fit the main script, such as --input-type for
+  // `node -e`.
   const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--input-type"));
-  const worker = new Worker(workerUrl, { workerData: settings, execArgv });
+  const { entry, eval: isEval } = workerEntry();
+  const worker = new Worker(entry, { workerData: settings, execArgv, eval: isEval });
   const pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   // An idle worker must not keep the process alive (an app that never calls close() still exits).
