@@ -5,12 +5,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { skipWithoutSharedData } from "./support/shared-data.js";
 
 const exec = promisify(execFile);
 const BIN = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
 const crossrank = (args: string[]) => exec(process.execPath, [BIN, ...args], { env: { ...process.env, CROSSRANK_OFFLINE: "1" } });
 
-describe("crossrank eval on the shared TREC DL19 data", () => {
+describe.skipIf(skipWithoutSharedData("crossrank eval on DL19"))("crossrank eval on the shared TREC DL19 data", () => {
   it("reproduces the published BM25 figure, nDCG@10 = 0.5058", async () => {
     const { stdout } = await crossrank(["eval"]);
     expect(stdout).toMatch(/43 queries, top 100 candidates/);

@@ -1,5 +1,34 @@
+import { buildSync, type Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../tsup.base.js";
 
-// The inference worker is its own entry: it is loaded by URL, never imported.
-export default defineConfig({ ...packageBuild, entry: ["src/index.ts", "src/inference-worker.ts"], dts: { entry: "src/index.ts" } });
+/**
+ * The inference worker is bundled on its own (everything but the native onnxruntime-node) and carried inside the
+ * package's code as a string, started with `new Worker(code, { eval: true })`. A bundler that copies this package
+ * into an app's output (webpack, Turbopack, esbuild) then has no worker file to find or rewrite.
+ */
+function workerCode(): string {
+  const result = buildSync({
+    entryPoints: ["src/inference-worker.ts"],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["onnxruntime-node"],
+    write: false,
+  });
+  return result.outputFiles[0]!.text;
+}
+
+const inlineWorker: Plugin = {
+  name: "crossrank-inline-inference-worker",
+  setup(build) {
+    build.onResolve({ filter: /[\\/]worker-source\.js$/ }, () => ({ path: "inference-worker", namespace: "crossrank-inline-worker" }));
+    build.onLoad({ filter: /.*/, namespace: "crossrank-inline-worker" }, () => ({
+      contents: `const code = ${JSON.stringify(workerCode())};\nexport function inferenceWorkerEntry() { return { entry: code, eval: true }; }\n`,
+      loader: "js",
+    }));
+  },
+};
+
+export default defineConfig({ ...packageBuild, esbuildPlugins: [inlineWorker] });

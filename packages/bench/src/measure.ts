@@ -18,6 +18,8 @@ export interface MeasureRequest {
   /** crossrank's batching, when not its defaults. */
   batchTokens?: number;
   maxBatchSize?: number;
+  /** Intra-op threads, the same for both engines so that the ratios compare engines, not thread settings. */
+  threads: number;
 }
 
 export interface MeasureResult {
@@ -59,6 +61,7 @@ if (request.engine === "crossrank") {
     dtype: request.dtype,
     ...(request.batchTokens ? { batchTokens: request.batchTokens } : {}),
     ...(request.maxBatchSize ? { maxBatchSize: request.maxBatchSize } : {}),
+    threads: request.threads,
   } as const;
   const reranker = await createReranker(config);
   await reranker.rerank(data[0]!.query, data[0]!.passages); // warm-up: first-run allocations
@@ -91,7 +94,7 @@ if (request.engine === "crossrank") {
   env.localModelPath = dirname(request.modelDir);
   const name = basename(request.modelDir);
   const tokenizer = await AutoTokenizer.from_pretrained(name, { local_files_only: true });
-  const model = await AutoModelForSequenceClassification.from_pretrained(name, { dtype: request.dtype, local_files_only: true });
+  const model = await AutoModelForSequenceClassification.from_pretrained(name, { dtype: request.dtype, local_files_only: true, session_options: { intraOpNumThreads: request.threads } });
   const run = async (q: { query: string; passages: string[] }) => {
     const inputs = tokenizer(new Array<string>(q.passages.length).fill(q.query), { text_pair: q.passages, padding: true, truncation: true });
     await model(inputs);

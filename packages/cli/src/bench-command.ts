@@ -45,6 +45,7 @@ export function benchCommand(io: CliIO): Command {
     .option("--tokenizer <dir>", "the BERT uncased tokenizer; default ../shared/models/bert-base-uncased-tokenizer")
     .option("--batch-tokens <n>", "crossrank's batchTokens (default: its own default)", positiveInt)
     .option("--max-batch-size <n>", "crossrank's maxBatchSize (default: its own default)", positiveInt)
+    .option("--threads <n>", "ONNX Runtime intra-op threads for both engines and the peak measurement (default: the cores available)", positiveInt)
     .option("--crossrank-only", "skip the transformers.js baseline (for tuning)")
     .option("--out <file>", "also write the Markdown table to this file")
     .action(async (opts: {
@@ -57,6 +58,7 @@ export function benchCommand(io: CliIO): Command {
         out?: string;
         batchTokens?: number;
         maxBatchSize?: number;
+        threads?: number;
         crossrankOnly?: boolean;
       }) => {
       const dataDir = opts.data ?? defaultDataDir();
@@ -73,6 +75,7 @@ export function benchCommand(io: CliIO): Command {
         runs: opts.runs,
         batchTokens: opts.batchTokens,
         maxBatchSize: opts.maxBatchSize,
+        threads: opts.threads,
         crossrankOnly: opts.crossrankOnly,
         log: (line) => io.stderr.write(`${line}\n`),
       });

@@ -22,7 +22,7 @@ export const localConfigSchema = z
     modelPath: z.string().min(1).optional(),
     /** fp32 loads onnx/model.onnx, q8 loads onnx/model_quantized.onnx. */
     dtype: z.enum(["fp32", "q8"]).default("fp32"),
-    /** ONNX Runtime intra-op threads; default: ONNX Runtime's choice (one per physical core). */
+    /** ONNX Runtime intra-op threads; default: the cores this process may use (os.availableParallelism()). */
     threads: positiveInt.optional(),
     /** Upper bound on tokens per (query, document) pair; the model's own limits still apply. */
     maxLength: positiveInt.optional(),

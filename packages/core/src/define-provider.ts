@@ -1,4 +1,4 @@
-import { RerankError } from "./errors.js";
+import { RerankError, isRerankError } from "./errors.js";
 import { rankScores } from "./rank.js";
 import type { RerankOptions, RerankProvider, RerankResult, ScoringBackend } from "./types.js";
 import { throwIfAborted, validateDocuments, validateOptions, validateQuery, validateScores } from "./validate.js";
@@ -26,7 +26,7 @@ export function defineProvider(backend: ScoringBackend): RerankProvider {
       try {
         scores = await backend.score(query, snapshot, { signal: options?.signal });
       } catch (error) {
-        if (error instanceof RerankError) throw error;
+        if (isRerankError(error)) throw error;
         if (options?.signal?.aborted) throwIfAborted(options.signal, backend.provider);
         const message = error instanceof Error ? error.message : String(error);
         throw new RerankError("PROVIDER_ERROR", `${backend.provider} (${backend.model}) failed: ${message}`, {

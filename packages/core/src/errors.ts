@@ -48,6 +48,11 @@ export class RerankError extends Error {
   }
 }
 
+/**
+ * Also true for a RerankError from another copy of @crossrank/core (a bundle may hold one copy and load a
+ * provider that brings its own), so it checks the shape, not the class.
+ */
 export function isRerankError(value: unknown, code?: RerankErrorCode): value is RerankError {
-  return value instanceof RerankError && (code === undefined || value.code === code);
+  const isOne = value instanceof RerankError || (value instanceof Error && value.name === "RerankError" && typeof (value as RerankError).code === "string");
+  return isOne && (code === undefined || (value as RerankError).code === code);
 }

@@ -1,4 +1,4 @@
-import { RerankError } from "./errors.js";
+import { RerankError, isRerankError } from "./errors.js";
 import type { RerankOptions, RerankProvider, RerankResult } from "./types.js";
 import { validateDocuments, validateOptions, validateQuery } from "./validate.js";
 
@@ -17,11 +17,11 @@ export interface FallbackMember {
 
 /** Errors that are the caller's, not the backend's: trying another provider would not help. */
 function isFinal(error: unknown): boolean {
-  return error instanceof RerankError && (error.code === "INVALID_INPUT" || error.code === "ABORTED" || error.code === "CLOSED");
+  return isRerankError(error) && (error.code === "INVALID_INPUT" || error.code === "ABORTED" || error.code === "CLOSED");
 }
 
 function asRerankError(error: unknown, label: string): RerankError {
-  if (error instanceof RerankError) return error;
+  if (isRerankError(error)) return error;
   return new RerankError("PROVIDER_ERROR", `${label}: ${error instanceof Error ? error.message : String(error)}`);
 }
 

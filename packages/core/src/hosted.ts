@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { RerankError } from "./errors.js";
+import { RerankError, isRerankError } from "./errors.js";
 import { TransientError, withRetries, type RetryPolicy } from "./retry.js";
 import type { DocumentScore, ScoringBackend } from "./types.js";
 import { throwIfAborted } from "./validate.js";
@@ -122,7 +122,7 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
               }
               throw error;
             }
-            if (error instanceof RerankError) throw error;
+            if (isRerankError(error)) throw error;
             if (error instanceof InvalidResponseError) {
               throw fail("INVALID_RESPONSE", `${error.message}${error.requestId ? ` (request id ${error.requestId})` : ""}`, { status: 200, requestId: error.requestId });
             }
@@ -135,7 +135,7 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
         signal,
       );
     } catch (error) {
-      if (error instanceof RerankError) throw error;
+      if (isRerankError(error)) throw error;
       if (signal?.aborted) throwIfAborted(signal, provider);
       const tries = `after ${attempts} attempt${attempts === 1 ? "" : "s"}`;
       if (error instanceof HttpStatusError) {

@@ -32,6 +32,8 @@ export {
   type ResolvedConfig,
 } from "./config.js";
 export { createReranker, resolveConfig, configFromEnv, describeConfig, type RerankerSpec, type CreateRerankerOptions } from "./create-reranker.js";
-export { loadProviderModule, type ProviderModule } from "./load-provider.js";
+export { loadProviderModule } from "./load-provider.js";
+export { registerProvider, type ProviderModule } from "./provider-registry.js";
 export { createLexicalProvider, bm25Scores, tokenize } from "./lexical.js";
 export { adapterSettings, type AdapterOptions, type AdapterSettings } from "./adapter-options.js";
+export { callerFile } from "./runtime-location.js";

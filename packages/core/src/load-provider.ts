@@ -2,12 +2,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RerankError } from "./errors.js";
-import type { RerankProvider } from "./types.js";
-
-/** What a provider package exports for `createReranker`. */
-export interface ProviderModule {
-  createProvider(config: unknown): Promise<RerankProvider>;
-}
+import { registeredProvider, type ProviderModule } from "./provider-registry.js";
+import { callerFile } from "./runtime-location.js";
 
 function isMissing(error: unknown, packageName: string): boolean {
   const e = error as { code?: string; message?: string };
@@ -19,31 +15,65 @@ function isMissing(error: unknown, packageName: string): boolean {
 }
 
 /**
- * Provider packages are optional peers, imported only when a config names them, so an app installs just the
- * backend it uses. Strict installs (pnpm) may not link an optional peer next to this package, so the app's
- * own folder is tried second.
+ * A bundler (webpack, Turbopack, esbuild) rewrites `import()` itself or replaces it with a stub that fails.
+ * The magic comments make webpack and Turbopack leave this one as Node's own import, so a provider package that
+ * the app did not import resolves from node_modules at run time, as in plain Node; the variable keeps esbuild
+ * from pulling every optional provider into a bundle.
+ */
+const nativeImport = (specifier: string): Promise<unknown> => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ specifier);
+
+/** True when this module is not running from its own package folder: a bundler copied it into its output. */
+function coreIsBundled(): boolean {
+  const file = callerFile();
+  return file === undefined || !/[\\/]@crossrank[\\/]core[\\/]|[\\/]packages[\\/]core[\\/]/.test(file);
+}
+
+function notFound(provider: string, packageName: string, cause: unknown): RerankError {
+  if (coreIsBundled()) {
+    return new RerankError(
+      "PROVIDER_NOT_INSTALLED",
+      `the "${provider}" provider's package ${packageName} is not in this bundle, and it could not be loaded from node_modules at run time either. Import it once in your app so the bundler includes it: import "${packageName}"; (if it is not installed yet: npm install ${packageName})`,
+      { provider, cause },
+    );
+  }
+  return new RerankError(
+    "PROVIDER_NOT_INSTALLED",
+    `the "${provider}" provider needs the ${packageName} package, which is not installed. Install it with: npm install ${packageName} (or pnpm add ${packageName}, yarn add ${packageName})`,
+    { provider, cause },
+  );
+}
+
+/**
+ * Provider packages are optional peers, so an app installs just the backend it uses. A package the app has
+ * imported has registered itself (the bundler-proof path); otherwise it is imported by name from node_modules,
+ * first as this package sees it, then from the app's folder (strict installs such as pnpm may not link an
+ * optional peer next to @crossrank/core).
  */
 export async function loadProviderModule(provider: string, packageName: string): Promise<ProviderModule> {
+  const registered = registeredProvider(provider);
+  if (registered) return registered;
   let mod: unknown;
   try {
-    mod = await import(packageName);
+    mod = await nativeImport(packageName);
   } catch (error) {
     if (!isMissing(error, packageName)) throw wrapLoadError(provider, packageName, error);
+    let fromApp: string;
     try {
-      const fromApp = createRequire(join(process.cwd(), "package.json")).resolve(packageName);
-      mod = await import(pathToFileURL(fromApp).href);
+      fromApp = createRequire(join(process.cwd(), "package.json")).resolve(packageName);
     } catch {
-      throw new RerankError(
-        "PROVIDER_NOT_INSTALLED",
-        `the "${provider}" provider needs the ${packageName} package, which is not installed. Install it with: npm install ${packageName} (or pnpm add ${packageName}, yarn add ${packageName})`,
-        { provider, cause: error },
-      );
+      throw notFound(provider, packageName, error);
+    }
+    try {
+      mod = await nativeImport(pathToFileURL(fromApp).href);
+    } catch (loadError) {
+      throw wrapLoadError(provider, packageName, loadError);
     }
   }
-  if (typeof (mod as ProviderModule)?.createProvider !== "function") {
+  const module = registeredProvider(provider) ?? (mod as ProviderModule);
+  if (typeof module?.createProvider !== "function") {
     throw new RerankError("PROVIDER_NOT_INSTALLED", `${packageName} does not export createProvider(); install a version matching @crossrank/core`, { provider });
   }
-  return mod as ProviderModule;
+  return module;
 }
 
 function wrapLoadError(provider: string, packageName: string, error: unknown): RerankError {

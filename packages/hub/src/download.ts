@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { parseRetryAfter, RerankError, TransientError, withRetries, type RetryPolicy } from "@crossrank/core";
+import { isRerankError, parseRetryAfter, RerankError, TransientError, withRetries, type RetryPolicy } from "@crossrank/core";
 import { writeRecord, type FileRecord } from "./cache.js";
 import type { ModelRef } from "./registry.js";
 import type { HubSettings } from "./settings.js";
@@ -183,7 +183,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
   try {
     return await withRetries(attempt, retry, signal);
   } catch (error) {
-    if (error instanceof RerankError) throw error;
+    if (isRerankError(error)) throw error;
     if (signal?.aborted) throw new RerankError("ABORTED", `download of ${file.path} was aborted`, { provider: "local", cause: error });
     throw new RerankError("DOWNLOAD_FAILED", `could not download ${ref.repo}@${ref.revision}: ${file.path}: ${(error as Error).message}`, {
       provider: "local",

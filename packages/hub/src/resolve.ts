@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { RerankError } from "@crossrank/core";
+import { isRerankError, RerankError } from "@crossrank/core";
 import { isCached, readRecord, sha256File, snapshotDir, type FileRecord } from "./cache.js";
 import { downloadFile, type ProgressEvent, type RetryPolicy } from "./download.js";
 import { filesFor, lookupModel, REGISTRY, STANDARD_ONNX_FILES, type Dtype, type ModelRef } from "./registry.js";
@@ -88,7 +88,7 @@ export async function resolveModel(name: string, options: HubOptions = {}): Prom
     const pulled = await pullModel(known.name, { ...options, settings, dtype });
     return { dir: pulled.dir, name: known.name, source: "download" };
   } catch (error) {
-    if (error instanceof RerankError && error.code === "DOWNLOAD_FAILED") {
+    if (isRerankError(error, "DOWNLOAD_FAILED")) {
       throw new RerankError(
         "DOWNLOAD_FAILED",
         `${error.message}. Looked in: ${looked.join("; ")}. Retry later, or fetch it elsewhere with: ${pullCommand(known.name, dtype)} --dir <folder>, and set CROSSRANK_MODELS_DIR=<folder>`,

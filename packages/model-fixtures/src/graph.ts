@@ -12,7 +12,7 @@ const A = onnx.AttributeProto.AttributeType;
 type Attr = number | number[] | { float: number };
 
 /** Collects nodes and initializers in the order a PyTorch export would emit them. */
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: INodeProto[] = [];
   readonly initializers: ITensorProto[] = [];
   private counter = 0;

@@ -13,6 +13,7 @@ import { encodeAll, prepareModel } from "./model-setup.js";
 import type { EncodedPair } from "./pair-encoder.js";
 import { scoreLogits } from "./scoring.js";
 import { acquireSession, type InferenceSession } from "./session-cache.js";
+import { defaultThreads } from "./threads.js";
 
 const P = "local";
 const SUPPORTED_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
@@ -22,7 +23,7 @@ const warnedFixtures = new Set<string>();
 /** The "local" provider: a cross-encoder in the Hugging Face ONNX layout, run by onnxruntime-node. */
 export async function createProvider(input: LocalRerankerConfig | ResolvedLocalConfig): Promise<RerankProvider> {
   const { config, dir, name, files, modelConfig, tokenizer, policy, padId } = await prepareModel(input);
-  const { session, release } = await acquireSession({ path: files.onnx, threads: config.threads });
+  const { session, release } = await acquireSession({ path: files.onnx, threads: config.threads ?? defaultThreads() });
   try {
     checkSessionSignature(session, files.onnx);
   } catch (error) {

@@ -1,6 +1,8 @@
 import { Worker } from "node:worker_threads";
-import { RerankError } from "@crossrank/core";
+import { join } from "node:path";
+import { callerFile, RerankError } from "@crossrank/core";
 import type { WorkerRequest, WorkerResponse, WorkerSettings } from "./worker-protocol.js";
+import { inferenceWorkerEntry } from "./worker-source.js";
 
 export interface RunResult {
   data: Float32Array;
@@ -23,30 +25,23 @@ interface Entry {
 
 const sessions = new Map<string, Entry>();
 
-const keyOf = (s: WorkerSettings) => JSON.stringify([s.path, s.threads ?? 0]);
+/** What identifies a session: the model file and its thread count. */
+export type SessionSettings = Omit<WorkerSettings, "searchFrom">;
 
-const fromSource = import.meta.url.endsWith(".ts");
-const workerUrl = new URL(fromSource ? "./inference-worker.ts" : "./inference-worker.js", import.meta.url);
+const keyOf = (s: SessionSettings) => JSON.stringify([s.path, s.threads]);
 
-/**
- * Built code runs dist/inference-worker.js. From source (the repository's tsx scripts) a worker does not inherit
- * tsx's loader, so a small bootstrap registers it in the worker before importing the TypeScript entry.
- */
-function workerEntry(): { entry: URL | string; eval: boolean } {
-  if (!fromSource) return { entry: workerUrl, eval: false };
-  const loader = process.execArgv.find((a) => /tsx\/dist\/loader\.mjs$/.test(a));
-  if (!loader) return { entry: workerUrl, eval: false };
-  const api = loader.replace(/loader\.mjs$/, "esm/api/index.mjs");
-  const code = `import(${JSON.stringify(api)}).then((m) => m.register()).then(() => import(${JSON.stringify(workerUrl.href)}))`;
-  return { entry: code, eval: true };
+/** The places the worker looks for onnxruntime-node, in order (worker-protocol.ts). */
+function searchFrom(): string[] {
+  const places = [callerFile(), process.argv[1], join(process.cwd(), "/")];
+  return [...new Set(places.filter((p): p is string => typeof p === "string" && p.length > 0))];
 }
 
-function startWorker(settings: WorkerSettings): { worker: Worker; ready: Promise<InferenceSession> } {
+function startWorker(settings: SessionSettings): { worker: Worker; ready: Promise<InferenceSession> } {
   // The worker keeps the process's flags except those that only fit the main script, such as --input-type for
   // `node -e`.
   const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--input-type"));
-  const { entry, eval: isEval } = workerEntry();
-  const worker = new Worker(entry, { workerData: settings, execArgv, eval: isEval });
+  const { entry, eval: isEval } = inferenceWorkerEntry();
+  const worker = new Worker(entry, { workerData: { ...settings, searchFrom: searchFrom() } satisfies WorkerSettings, execArgv, eval: isEval });
   const pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   // An idle worker must not keep the process alive (an app that never calls close() still exits).
@@ -78,11 +73,13 @@ function startWorker(settings: WorkerSettings): { worker: Worker; ready: Promise
           return;
         case "load-error":
           reject(
-            new RerankError(
-              "MODEL_LOAD_FAILED",
-              `ONNX Runtime could not load ${settings.path}: ${message.message}. The file may be truncated or corrupt (re-download or re-export it)`,
-              { provider: "local" },
-            ),
+            message.reason === "runtime"
+              ? new RerankError("PROVIDER_NOT_INSTALLED", `the local provider could not start ONNX Runtime: ${message.message}`, { provider: "local" })
+              : new RerankError(
+                  "MODEL_LOAD_FAILED",
+                  `ONNX Runtime could not load ${settings.path}: ${message.message}. The file may be truncated or corrupt (re-download or re-export it)`,
+                  { provider: "local" },
+                ),
           );
           return;
         case "result":
@@ -101,7 +98,11 @@ function startWorker(settings: WorkerSettings): { worker: Worker; ready: Promise
       failAll(wrapped);
       sessions.delete(keyOf(settings));
     });
-    worker.on("exit", () => failAll(new RerankError("CLOSED", `the inference worker for ${settings.path} has stopped`, { provider: "local" })));
+    worker.on("exit", () => {
+      failAll(new RerankError("CLOSED", `the inference worker for ${settings.path} has stopped`, { provider: "local" }));
+      // A worker that is gone must not be handed to the next caller: it would never answer.
+      if (sessions.get(keyOf(settings))?.worker === worker) sessions.delete(keyOf(settings));
+    });
   });
   return { worker, ready };
 }
@@ -111,7 +112,7 @@ function startWorker(settings: WorkerSettings): { worker: Worker; ready: Promise
  * uses it: a model's weights are loaded once however many rerankers an app creates. Released when the last
  * user closes.
  */
-export async function acquireSession(settings: WorkerSettings): Promise<{ session: InferenceSession; release: () => Promise<void> }> {
+export async function acquireSession(settings: SessionSettings): Promise<{ session: InferenceSession; release: () => Promise<void> }> {
   const key = keyOf(settings);
   let entry = sessions.get(key);
   if (!entry) {

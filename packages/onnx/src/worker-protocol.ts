@@ -1,7 +1,9 @@
 /** Messages between the main thread and the inference worker. */
 export interface WorkerSettings {
   path: string;
-  threads: number | undefined;
+  threads: number;
+  /** Files (or folders ending in /) to resolve onnxruntime-node from, in order. */
+  searchFrom: string[];
 }
 
 export type WorkerRequest =
@@ -10,6 +12,6 @@ export type WorkerRequest =
 
 export type WorkerResponse =
   | { type: "ready"; inputNames: string[]; outputNames: string[] }
-  | { type: "load-error"; message: string }
+  | { type: "load-error"; reason: "runtime" | "model"; message: string }
   | { type: "result"; id: number; data: Float32Array; dims: number[]; dtype: string }
   | { type: "run-error"; id: number; message: string };

@@ -1,0 +1,1 @@
+export { CrossEncoderRelevanceScorer, type CrossEncoderRelevanceScorerOptions } from "./cross-encoder-relevance-scorer.js";

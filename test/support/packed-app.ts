@@ -1,0 +1,69 @@
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Packs every published package as `pnpm pack` would for the registry (workspace: ranges become versions) and
+ * returns name → tarball. Tests then install the tarballs with npm in a folder outside the monorepo, as a user
+ * would, so nothing is found through a workspace link.
+ */
+export async function packPackages(): Promise<Record<string, string>> {
+  const out = await mkdtemp(join(tmpdir(), "crossrank-tarballs-"));
+  const tarballs: Record<string, string> = {};
+  for (const dir of await readdir(join(ROOT, "packages"))) {
+    const pkg = JSON.parse(await readFile(join(ROOT, "packages", dir, "package.json"), "utf8"));
+    if (pkg.private) continue;
+    const { stdout } = await exec("pnpm", ["pack", "--pack-destination", out, "--json"], { cwd: join(ROOT, "packages", dir) });
+    tarballs[pkg.name] = JSON.parse(stdout).filename;
+  }
+  return tarballs;
+}
+
+/**
+ * A fresh npm project: `files` copied in, the @crossrank packages it names installed from the tarballs (and every
+ * @crossrank package pinned to its tarball through `overrides`, so none is looked up in the registry).
+ * onnxruntime-node's install script only downloads CUDA libraries, so it is skipped as the README says.
+ */
+export async function npmProject(options: {
+  name: string;
+  tarballs: Record<string, string>;
+  /** A folder to copy the project from (node_modules and build output left out). */
+  from?: string;
+  packageJson?: Record<string, unknown>;
+}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `crossrank-${options.name}-`));
+  if (options.from) {
+    await cp(options.from, dir, { recursive: true, filter: (src) => !/[\\/](node_modules|\.next|dist)([\\/]|$)/.test(src) });
+  }
+  const pkg = options.packageJson ?? JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
+  const file = (name: string) => `file:${options.tarballs[name]}`;
+  for (const field of ["dependencies", "devDependencies"]) {
+    const deps = (pkg[field] ?? {}) as Record<string, string>;
+    for (const name of Object.keys(deps)) if (options.tarballs[name]) deps[name] = file(name);
+  }
+  pkg.overrides = Object.fromEntries(Object.keys(options.tarballs).map((name) => [name, file(name)]));
+  await writeFile(join(dir, "package.json"), JSON.stringify(pkg, null, 2));
+  await writeFile(join(dir, ".npmrc"), "onnxruntime-node-install=skip\nfund=false\naudit=false\n");
+  await mkdir(dir, { recursive: true });
+  await exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, timeout: 600_000, maxBuffer: 32 * 1024 * 1024 });
+  return dir;
+}
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
