@@ -13,7 +13,7 @@ import { createReranker } from "@crossrank/core";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES_DIR, TINY } from "../setup/fixture-paths.js";
-import { npmProject, packPackages } from "../support/packed-app.js";
+import { npmProject, packPackages, userEnv } from "../support/packed-app.js";
 
 const exec = promisify(execFile);
 const QUERY = "when is low tide";
@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   await writeFile(join(project, "app.ts"), APP);
   // The command the README gives: esbuild app.ts --bundle --platform=node --format=esm --external:onnxruntime-node
-  await build({ entryPoints: [join(project, "app.ts")], bundle: true, platform: "node", format: "esm", external: ["onnxruntime-node"], outfile: join(project, "dist/app.mjs"), logLevel: "silent" });
+  await build({ entryPoints: [join(project, "app.ts")], bundle: true, platform: "node", format: "esm", external: ["onnxruntime-node"], outfile: join(project, "dist/app.mjs"), absWorkingDir: project, logLevel: "silent" });
   deployed = await mkdtemp(join(tmpdir(), "crossrank-deployed-"));
   await cp(join(project, "dist"), join(deployed, "dist"), { recursive: true });
   for (const pkg of ["onnxruntime-node", "onnxruntime-common"]) {
@@ -60,7 +60,7 @@ describe("an esbuild bundle (the Lambda recipe)", () => {
   it("runs from another folder with only dist/ and onnxruntime-node beside it, and ranks as plain Node does", async () => {
     const { stdout } = await exec(process.execPath, [join(deployed, "dist/app.mjs")], {
       cwd: tmpdir(), // neither the bundle's folder nor the project's
-      env: { ...process.env, CROSSRANK_MODELS_DIR: FIXTURES_DIR, CROSSRANK_OFFLINE: "1", NODE_OPTIONS: "" },
+      env: userEnv({ CROSSRANK_MODELS_DIR: FIXTURES_DIR, CROSSRANK_OFFLINE: "1" }),
       timeout: 120_000,
     });
     const results = JSON.parse(stdout.trim().split("\n").at(-1)!) as { index: number; score: number }[];
@@ -76,7 +76,7 @@ describe("an esbuild bundle (the Lambda recipe)", () => {
     await cp(join(project, "dist"), join(bare, "dist"), { recursive: true });
     const failure = (await exec(process.execPath, [join(bare, "dist/app.mjs")], {
       cwd: bare,
-      env: { ...process.env, CROSSRANK_MODELS_DIR: FIXTURES_DIR, CROSSRANK_OFFLINE: "1", NODE_OPTIONS: "" },
+      env: userEnv({ CROSSRANK_MODELS_DIR: FIXTURES_DIR, CROSSRANK_OFFLINE: "1" }),
       timeout: 120_000,
     }).catch((e) => e)) as { code: number; stderr: string };
     expect(failure.code).not.toBe(0);
@@ -87,7 +87,7 @@ describe("an esbuild bundle (the Lambda recipe)", () => {
   it("a provider the bundle does not contain is reported as left out of the bundle, with the import that fixes it", async () => {
     const failure = (await exec(process.execPath, [join(deployed, "dist/app.mjs")], {
       cwd: deployed,
-      env: { ...process.env, CROSSRANK_PROVIDER: "cohere:rerank-v3.5", COHERE_API_KEY: "test-key", NODE_OPTIONS: "" },
+      env: userEnv({ CROSSRANK_PROVIDER: "cohere:rerank-v3.5", COHERE_API_KEY: "test-key" }),
       timeout: 60_000,
     }).catch((e) => e)) as { code: number; stderr: string };
     expect(failure.code).not.toBe(0);

@@ -11,20 +11,19 @@ import { promisify } from "node:util";
 import { createReranker } from "@crossrank/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES_DIR, TINY } from "../setup/fixture-paths.js";
-import { freePort, npmProject, packPackages } from "../support/packed-app.js";
+import { freePort, npmProject, packPackages, userEnv } from "../support/packed-app.js";
 import { startProcess, waitForHttp, type ServerProcess } from "../support/server-process.js";
 
 const exec = promisify(execFile);
 const EXAMPLE = fileURLToPath(new URL("../../examples/nextjs/", import.meta.url));
 const QUERY = "when is low tide";
 const DOCUMENTS = ["Low tide comes six hours after high tide.", "The ferry leaves at noon.", "Knead the dough for ten minutes."];
-const env = {
+const env = userEnv({
   CROSSRANK_MODELS_DIR: FIXTURES_DIR,
   CROSSRANK_MODEL: "tiny-bert",
   CROSSRANK_OFFLINE: "1",
   NEXT_TELEMETRY_DISABLED: "1",
-  NODE_OPTIONS: "",
-};
+});
 
 let app: string;
 let expected: { index: number; score: number; rawScore: number }[];
@@ -97,7 +96,7 @@ describe.sequential("examples/nextjs from the packed tarballs, no crossrank line
     it(`next build (${bundler}) + next start: the route handlers and the server action answer as plain Node does`, async () => {
       const { stdout, stderr } = await exec(join(app, "node_modules/.bin/next"), ["build", ...(bundler === "webpack" ? ["--webpack"] : [])], {
         cwd: app,
-        env: { ...process.env, ...env },
+        env,
         timeout: 600_000,
         maxBuffer: 32 * 1024 * 1024,
       });

@@ -20,7 +20,7 @@ export async function packPackages(): Promise<Record<string, string>> {
   for (const dir of await readdir(join(ROOT, "packages"))) {
     const pkg = JSON.parse(await readFile(join(ROOT, "packages", dir, "package.json"), "utf8"));
     if (pkg.private) continue;
-    const { stdout } = await exec("pnpm", ["pack", "--pack-destination", out, "--json"], { cwd: join(ROOT, "packages", dir) });
+    const { stdout } = await exec("pnpm", ["pack", "--pack-destination", out, "--json"], { cwd: join(ROOT, "packages", dir), env: userEnv() });
     tarballs[pkg.name] = JSON.parse(stdout).filename;
   }
   return tarballs;
@@ -52,8 +52,23 @@ export async function npmProject(options: {
   await writeFile(join(dir, "package.json"), JSON.stringify(pkg, null, 2));
   await writeFile(join(dir, ".npmrc"), "onnxruntime-node-install=skip\nfund=false\naudit=false\n");
   await mkdir(dir, { recursive: true });
-  await exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, timeout: 600_000, maxBuffer: 32 * 1024 * 1024 });
+  await exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, env: userEnv(), timeout: 600_000, maxBuffer: 32 * 1024 * 1024 });
   return dir;
+}
+
+/**
+ * The environment of a user's shell: none of what the test runner's launcher adds. pnpm's bin shims set
+ * NODE_PATH to the monorepo's store, through which CommonJS resolution would find every workspace package and
+ * hide exactly the failures these tests look for.
+ */
+export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(NODE_PATH|NODE_OPTIONS|VITEST.*|npm_.*|PNPM_.*|INIT_CWD)$/i.test(key)) continue;
+    env[key] = value;
+  }
+  env.PATH = (process.env.PATH ?? "").split(":").filter((p) => !p.includes("node_modules")).join(":");
+  return { ...env, ...extra };
 }
 
 /** A TCP port that was free a moment ago. */
