@@ -18,6 +18,8 @@ describe("pnpm demo (the README's quick start)", () => {
     expect(sections.map((s) => s.split("\n")[0])).toEqual([
       "== LangChain: vector retriever → CrossEncoderReranker (ContextualCompressionRetriever)",
       "== LlamaIndex: VectorStoreIndex retriever → CrossEncoderReranker → query engine",
+      "== Vercel AI SDK: vector search → rerank({ model: crossrank.reranking(…) })",
+      "== Mastra: vector search → rerankWithScorer({ scorer: new CrossEncoderRelevanceScorer(…) })",
       "== Any provider: the default (CROSSRANK_PROVIDER, else local with lexical fallback)",
     ]);
     for (const section of sections) {

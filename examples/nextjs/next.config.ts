@@ -1,6 +1,6 @@
 import type { NextConfig } from "next";
 
-// Nothing crossrank-specific: the packages work with Next.js's defaults (Turbopack or webpack).
+// Next.js's defaults (Turbopack or webpack): the reranking packages need no configuration.
 const nextConfig: NextConfig = {};
 
 export default nextConfig;

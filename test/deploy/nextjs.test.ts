@@ -4,7 +4,8 @@
  * answer exactly what crossrank answers in plain Node on the same model. next.config has no crossrank lines.
  */
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -74,22 +75,25 @@ async function checkRoutes(base: string, server: ServerProcess): Promise<void> {
   expect(((await invalid.json()) as any).error.code).toBe("INVALID_INPUT");
 }
 
-/** Calls the page's server action the way React's form does: action id header, multipart reply encoding. */
-async function callSearchAction(base: string): Promise<string> {
+/** Calls a server action as React's client does for plain arguments: its id in Next-Action, the arguments as JSON. */
+async function callServerAction(base: string, name: string, args: unknown[]): Promise<string> {
   const manifest = JSON.parse(await readFile(join(app, ".next/server/server-reference-manifest.json"), "utf8"));
-  const id = Object.entries(manifest.node as Record<string, { exportedName?: string }>).find(([, a]) => a.exportedName === "searchAction")?.[0];
-  expect(id, "searchAction in the server reference manifest").toBeTruthy();
-  const form = new FormData();
-  form.append("1_q", QUERY);
-  form.append("0", JSON.stringify(["$undefined", "$K1"]));
-  const response = await fetch(`${base}/`, { method: "POST", headers: { "Next-Action": id!, Accept: "text/x-component" }, body: form });
+  const id = Object.entries(manifest.node as Record<string, { exportedName?: string }>).find(([, a]) => a.exportedName === name)?.[0];
+  expect(id, `${name} in the server reference manifest`).toBeTruthy();
+  const response = await fetch(`${base}/`, {
+    method: "POST",
+    headers: { "Next-Action": id!, Accept: "text/x-component", "Content-Type": "text/plain;charset=UTF-8" },
+    body: JSON.stringify(args),
+  });
   expect(response.status).toBe(200);
   return response.text();
 }
 
 describe.sequential("examples/nextjs from the packed tarballs, no crossrank lines in next.config", () => {
   it("next.config has nothing crossrank-specific", async () => {
-    expect(await readFile(join(app, "next.config.ts"), "utf8")).not.toMatch(/crossrank|onnxruntime|serverExternalPackages|outputFileTracing/);
+    const code = (await readFile(join(app, "next.config.ts"), "utf8")).replace(/\/\/.*$/gm, "");
+    expect(code).not.toMatch(/crossrank|onnxruntime|serverExternalPackages|outputFileTracing|webpack|turbopack/i);
+    expect(code).toMatch(/const nextConfig: NextConfig = \{\};/);
   });
 
   for (const bundler of ["turbopack", "webpack"] as const) {
@@ -101,15 +105,36 @@ describe.sequential("examples/nextjs from the packed tarballs, no crossrank line
         maxBuffer: 32 * 1024 * 1024,
       });
       expect(`${stdout}${stderr}`).not.toMatch(/Critical dependency|Module not found/);
-      const built = await exec("grep", ["-rl", app, join(app, ".next/server")]).catch(() => ({ stdout: "" }));
-      expect(built.stdout, "no absolute build path in the server output").toBe("");
+      // Next.js writes its own page paths; no path into crossrank's packages (such as the worker's) may be baked in.
+      const baked = await exec("grep", ["-rlE", `${app}/node_modules/@crossrank|inference-worker\\.js`, join(app, ".next/server")]).catch(() => ({ stdout: "" }));
+      expect(baked.stdout, "no build path of crossrank's in the server output").toBe("");
       const { base, server } = await serve(["start"]);
       await checkRoutes(base, server);
-      const payload = await callSearchAction(base);
-      expect(payload).toContain(`"${expectedSearch[0]!.id}"`);
+      const payload = await callServerAction(base, "searchQuery", [QUERY]);
+      const ids = [...payload.matchAll(/"id":"([^"]+)"/g)].map((m) => m[1]);
+      expect(ids, payload).toEqual(expectedSearch.map((h) => h.id));
       await server.stop();
     }, 900_000);
   }
+
+  it("output: standalone, with onnxruntime-node copied beside it as the README says, runs from another folder", async () => {
+    // The user's deployment choice, not crossrank's: the one line a standalone build needs.
+    await writeFile(join(app, "next.config.ts"), `import type { NextConfig } from "next";\nconst nextConfig: NextConfig = { output: "standalone" };\nexport default nextConfig;\n`);
+    await exec(join(app, "node_modules/.bin/next"), ["build"], { cwd: app, env, timeout: 600_000, maxBuffer: 32 * 1024 * 1024 });
+    const deployed = await mkdtemp(join(tmpdir(), "crossrank-standalone-"));
+    await cp(join(app, ".next/standalone"), deployed, { recursive: true, verbatimSymlinks: false });
+    for (const pkg of ["onnxruntime-node", "onnxruntime-common"]) {
+      await rm(join(deployed, "node_modules", pkg), { recursive: true, force: true });
+      await cp(join(app, "node_modules", pkg), join(deployed, "node_modules", pkg), { recursive: true });
+    }
+    const port = await freePort();
+    const server = startProcess(process.execPath, [join(deployed, "server.js")], { cwd: deployed, env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1" } });
+    servers.push(server);
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${base}/api/search?q=warmup`, server);
+    await checkRoutes(base, server);
+    await server.stop();
+  }, 900_000);
 
   it("next dev answers too", async () => {
     const { base, server } = await serve(["dev"]);

@@ -6,3 +6,8 @@ import { search, type Hit } from "@/lib/search";
 export async function searchAction(_previous: Hit[] | null, form: FormData): Promise<Hit[]> {
   return search(String(form.get("q") ?? ""));
 }
+
+/** The same search called directly from client code: `await searchQuery("when is low tide")`. */
+export async function searchQuery(query: string): Promise<Hit[]> {
+  return search(query);
+}
