@@ -17,6 +17,13 @@ describe.skipIf(skipWithoutSharedData("crossrank eval on DL19"))("crossrank eval
     expect(stdout).toMatch(/43 queries, top 100 candidates/);
     expect(stdout).toMatch(/^input \(first stage\)\s+0\.5058\s/m);
   });
+
+  it("passthrough keeps BM25's order (0.5058) where the lexical baseline falls to 0.3406", async () => {
+    const passthrough = await crossrank(["eval", "--provider", "passthrough"]);
+    expect(passthrough.stdout).toMatch(/^reranked by passthrough:input-order\s+0\.5058\s/m);
+    const lexical = await crossrank(["eval", "--provider", "lexical"]);
+    expect(lexical.stdout).toMatch(/^reranked by lexical:bm25\s+0\.3406\s/m);
+  });
 });
 
 describe("crossrank eval on a BEIR folder", () => {

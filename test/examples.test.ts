@@ -48,9 +48,12 @@ describe("examples/switch-provider: one code path, any backend by config", () =>
     ["mixedbread", { provider: "mixedbread", apiKey: "sk-example-key-123456", baseUrl: apis.url }],
     ["http (Cohere-compatible)", { provider: "http", url: apis.url, api: "cohere" }],
     ["http (TEI)", { provider: "http", url: apis.url, api: "tei" }],
+    ["voyage", { provider: "voyage", apiKey: "sk-example-key-123456", baseUrl: `${apis.url}/voyage` }],
+    ["jina", { provider: "jina", apiKey: "sk-example-key-123456", baseUrl: `${apis.url}/jina` }],
+    ["passthrough", "passthrough"],
   ];
 
-  it.each([0, 1, 2, 3, 4, 5])("backend #%i", async (i) => {
+  it.each([0, 1, 2, 3, 4, 5, 6, 7, 8])("backend #%i", async (i) => {
     const [name, spec] = specs()[i]!;
     const lines: string[] = [];
     await switchProvider((l) => lines.push(l), spec);
@@ -59,5 +62,7 @@ describe("examples/switch-provider: one code path, any backend by config", () =>
     expect(out.match(/^ {4}\d\. /gm)).toHaveLength(9);
     const servedBy = name.startsWith("http") ? "http" : name;
     expect(out).toContain(`reranked by ${servedBy}:`);
+    // passthrough keeps the first stage's order: nothing moves.
+    if (name === "passthrough") expect([...out.matchAll(/^ {4}(\d)\. \S+ +[\d.]+ +\(was #(\d+)\)$/gm)].every((m) => m[1] === m[2])).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
-import { createReranker, type FallbackEvent, type RerankerConfig } from "@crossrank/core";
+import { createReranker, estimateTokens, planRequests, type FallbackEvent, type RerankerConfig } from "@crossrank/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { describeConformance, DOCUMENTS, QUERY } from "./conformance/suite.js";
 import { TINY } from "./setup/fixture-paths.js";
-import { FakeRerankApis, LIMITS, logitFor, type Api } from "./support/fake-rerank-apis.js";
+import { FakeRerankApis, fakeTokens, LIMITS, logitFor, VOYAGE_MAX_TOKENS, type Api } from "./support/fake-rerank-apis.js";
 import { failure } from "./support/failure.js";
 
 const KEY = "sk-test-SECRET-4f9a2c7e1b";
@@ -24,10 +24,14 @@ function configFor(api: Api, extra: Record<string, unknown> = {}): RerankerConfi
       return { provider: "http", url: apis.url, api: "cohere", model: "BAAI/bge-reranker-v2-m3", ...FAST, ...extra } as RerankerConfig;
     case "tei":
       return { provider: "http", url: apis.url, api: "tei", ...FAST, ...extra } as RerankerConfig;
+    case "voyage":
+      return { provider: "voyage", apiKey: KEY, baseUrl: `${apis.url}/voyage`, ...FAST, ...extra } as RerankerConfig;
+    case "jina":
+      return { provider: "jina", apiKey: KEY, baseUrl: `${apis.url}/jina`, ...FAST, ...extra } as RerankerConfig;
   }
 }
 
-const API_LIST: Api[] = ["cohere-v2", "mixedbread", "cohere-compatible", "tei"];
+const API_LIST: Api[] = ["cohere-v2", "mixedbread", "cohere-compatible", "tei", "voyage", "jina"];
 
 
 /** What the fake server's scoring says the order must be. */
@@ -65,6 +69,14 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
         // rawScore is the logit the server returned; score its sigmoid.
         expect(results[0]!.rawScore).toBeCloseTo(logitFor(QUERY, DOCUMENTS[results[0]!.index]!), 10);
         expect(results[0]!.score).toBeCloseTo(1 / (1 + Math.exp(-results[0]!.rawScore)), 12);
+        break;
+      case "voyage":
+        expect(req!.body).toEqual({ model: "rerank-2.5", query: QUERY, documents: DOCUMENTS, truncation: true, return_documents: false });
+        expect(req!.headers.authorization).toBe(`Bearer ${KEY}`);
+        break;
+      case "jina":
+        expect(req!.body).toEqual({ model: "jina-reranker-v2-base-multilingual", query: QUERY, documents: DOCUMENTS, top_n: DOCUMENTS.length, return_documents: false });
+        expect(req!.headers.authorization).toBe(`Bearer ${KEY}`);
         break;
     }
   });
@@ -198,14 +210,77 @@ describe("fallback", () => {
   });
 });
 
+describe("voyage: token-aware splitting within its documented limits", () => {
+  beforeEach(() => apis.clear());
+  // About 4,000 characters: ~1,000 tokens by the stand-in tokenizer, more by crossrank's upper estimate.
+  const long = (i: number) => `${DOCUMENTS[i % DOCUMENTS.length]} ${"tide harbour ferry ".repeat(210)} #${i}`;
+
+  it("cuts a call into requests under 600K tokens (query counted once per document), losing nothing", async () => {
+    const docs = Array.from({ length: 900 }, (_, i) => long(i));
+    const query = `${QUERY} ${"low water ".repeat(40)}`;
+    const r = await createReranker(configFor("voyage"));
+    const results = await r.rerank(query, docs);
+    const requests = apis.requestsTo("voyage");
+    // One request of 900 documents would be ~ (100 + 1,000) × 900 ≈ 1M tokens: Voyage would answer 400.
+    expect(requests.length).toBeGreaterThan(1);
+    for (const q of requests) {
+      const total = q.body.documents.reduce((sum: number, d: string) => sum + fakeTokens(q.body.query) + fakeTokens(d), 0);
+      expect(total).toBeLessThanOrEqual(VOYAGE_MAX_TOKENS);
+    }
+    expect(requests.flatMap((q) => q.body.documents)).toEqual(docs);
+    expect(results.map((x) => x.index).sort((a, b) => a - b)).toEqual(docs.map((_, i) => i));
+    expect(results.map((x) => x.index)).toEqual(expectedOrder(query, docs));
+  });
+
+  it("sends a document over the model's context for Voyage to truncate, or fails before sending when truncation is off", async () => {
+    const huge = "a very long passage about tides ".repeat(6000); // ~190K characters, far over 32K tokens
+    const docs = [DOCUMENTS[0]!, huge, DOCUMENTS[1]!];
+    const r = await createReranker(configFor("voyage"));
+    const results = await r.rerank(QUERY, docs);
+    expect(results).toHaveLength(3);
+    expect(apis.requestsTo("voyage")[0]!.body.truncation).toBe(true);
+
+    apis.clear();
+    const strict = await createReranker(configFor("voyage", { truncation: false }));
+    const e = await failure(strict.rerank(QUERY, docs));
+    expect(e.code).toBe("INVALID_INPUT");
+    expect(e.message).toMatch(/document 1 .* over voyage's limit of 32000 per query and document/);
+    expect(apis.requestsTo("voyage")).toHaveLength(0);
+  });
+
+  it("estimates tokens on the high side of a subword tokenizer, for ASCII and other scripts", () => {
+    expect(estimateTokens("")).toBe(0);
+    const english = "Low tide exposes the harbour wall; check the tide tables before walking out.";
+    expect(estimateTokens(english)).toBeGreaterThanOrEqual(fakeTokens(english));
+    expect(estimateTokens("潮の満ち引き")).toBe(9);
+  });
+
+  it("plans consecutive requests that cover every document once", () => {
+    const docs = Array.from({ length: 50 }, (_, i) => "x".repeat(30 * (i + 1)));
+    const ranges = planRequests("q", docs, 7, { maxTokensPerRequest: 2000, queryPerDocument: true, oversizePair: "truncate" }, "test");
+    expect(ranges[0]![0]).toBe(0);
+    expect(ranges.at(-1)![1]).toBe(50);
+    ranges.forEach(([start, end], i) => {
+      expect(end - start).toBeLessThanOrEqual(7);
+      expect(end).toBeGreaterThan(start);
+      if (i > 0) expect(start).toBe(ranges[i - 1]![1]);
+    });
+  });
+});
+
 describe("keys and config", () => {
   it("reads the key from COHERE_API_KEY / MXBAI_API_KEY and names the variable when missing", async () => {
     const saved = { ...process.env };
     try {
-      delete process.env.COHERE_API_KEY;
-      delete process.env.MXBAI_API_KEY;
+      for (const v of ["COHERE_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY"]) delete process.env[v];
       expect((await failure(createReranker("cohere:rerank-v3.5"))).message).toMatch(/COHERE_API_KEY/);
       expect((await failure(createReranker("mixedbread"))).message).toMatch(/MXBAI_API_KEY/);
+      expect((await failure(createReranker("voyage:rerank-2.5"))).message).toMatch(/VOYAGE_API_KEY/);
+      expect((await failure(createReranker("jina"))).message).toMatch(/JINA_API_KEY/);
+      process.env.VOYAGE_API_KEY = KEY;
+      process.env.JINA_API_KEY = KEY;
+      expect(await (await createReranker({ provider: "voyage", baseUrl: `${apis.url}/voyage`, ...FAST })).rerank(QUERY, ["a"])).toHaveLength(1);
+      expect(await (await createReranker({ provider: "jina", baseUrl: `${apis.url}/jina`, ...FAST })).rerank(QUERY, ["a"])).toHaveLength(1);
       process.env.COHERE_API_KEY = KEY;
       const r = await createReranker({ provider: "cohere", baseUrl: apis.url, ...FAST });
       expect(await r.rerank(QUERY, ["a cross encoder"])).toHaveLength(1);

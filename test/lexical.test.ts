@@ -5,6 +5,36 @@ import { failure } from "./support/failure.js";
 
 describeConformance({ name: "lexical (BM25 baseline)", create: () => createReranker("lexical"), scoresDependOnCandidateSet: true });
 
+describeConformance({ name: "passthrough (input order)", create: () => createReranker("passthrough"), positional: true });
+
+describe("passthrough provider", () => {
+  it("keeps the input order, with rawScore the rank and score 1 / rank", async () => {
+    const r = await createReranker("passthrough");
+    const docs = ["c", "a", "b", "a"];
+    const results = await r.rerank("anything", docs);
+    expect(results).toEqual([
+      { index: 0, score: 1, rawScore: 1, servedBy: "passthrough:input-order" },
+      { index: 1, score: 0.5, rawScore: 2, servedBy: "passthrough:input-order" },
+      { index: 2, score: 1 / 3, rawScore: 3, servedBy: "passthrough:input-order" },
+      { index: 3, score: 0.25, rawScore: 4, servedBy: "passthrough:input-order" },
+    ]);
+    expect((await r.rerank("anything", docs, { topN: 2 })).map((x) => x.index)).toEqual([0, 1]);
+  });
+
+  it("is the last resort that keeps a failed reranker's call in the first stage's order", async () => {
+    const events: string[] = [];
+    const r = await createReranker({ provider: "local", modelPath: "./no/such/model", fallback: ["passthrough"] }, { onFallback: (e) => events.push(e.next ?? "none") });
+    const results = await r.rerank("q", ["first", "second", "third"]);
+    expect(results.map((x) => x.index)).toEqual([0, 1, 2]);
+    expect(results[0]!.servedBy).toBe("passthrough:input-order");
+    expect(events).toEqual(["passthrough"]);
+  });
+
+  it("takes no options but the shared ones", async () => {
+    expect((await failure(createReranker({ provider: "passthrough", k1: 1 } as never))).message).toMatch(/passthrough/);
+  });
+});
+
 describe("lexical provider", () => {
   it("ranks documents that share rarer query terms higher", async () => {
     const r = await createReranker("lexical");

@@ -1,5 +1,14 @@
 import { readFile } from "node:fs/promises";
-import { cohereConfigSchema, httpConfigSchema, lexicalConfigSchema, localConfigSchema, mixedbreadConfigSchema } from "@crossrank/core";
+import {
+  cohereConfigSchema,
+  httpConfigSchema,
+  jinaConfigSchema,
+  lexicalConfigSchema,
+  localConfigSchema,
+  mixedbreadConfigSchema,
+  passthroughConfigSchema,
+  voyageConfigSchema,
+} from "@crossrank/core";
 import { REGISTRY } from "@crossrank/hub";
 import { describe, expect, it } from "vitest";
 
@@ -14,13 +23,13 @@ describe("README", () => {
   });
 
   it("documents every option of every provider", () => {
-    for (const schema of [localConfigSchema, lexicalConfigSchema, cohereConfigSchema, mixedbreadConfigSchema, httpConfigSchema]) {
+    for (const schema of [localConfigSchema, lexicalConfigSchema, passthroughConfigSchema, cohereConfigSchema, mixedbreadConfigSchema, httpConfigSchema, voyageConfigSchema, jinaConfigSchema]) {
       for (const key of Object.keys(schema.shape)) {
         if (key === "provider") continue;
         expect(readme, `option ${key}`).toMatch(new RegExp(`\\| \`${key}\` \\||\`${key}\` \\(`));
       }
     }
-    for (const variable of ["COHERE_API_KEY", "MXBAI_API_KEY", "CROSSRANK_PROVIDER", "CROSSRANK_MODEL", "CROSSRANK_OFFLINE", "HF_TOKEN", "HF_ENDPOINT"]) {
+    for (const variable of ["COHERE_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY", "CROSSRANK_PROVIDER", "CROSSRANK_MODEL", "CROSSRANK_OFFLINE", "HF_TOKEN", "HF_ENDPOINT"]) {
       expect(readme).toContain(`| \`${variable}\``);
     }
   });

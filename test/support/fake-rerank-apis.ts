@@ -8,16 +8,29 @@ import type { AddressInfo } from "node:net";
  * (vLLM, Infinity, Jina) and text-embeddings-inference `POST /rerank`, with their error bodies and limits.
  * Scores come from word overlap, so they depend only on (query, document), as a real model's do.
  */
-export type Api = "cohere-v2" | "mixedbread" | "cohere-compatible" | "tei";
+export type Api = "cohere-v2" | "mixedbread" | "cohere-compatible" | "tei" | "voyage" | "jina";
 
+/** Voyage and Jina both use /v1/rerank on their own hosts; here each has a path prefix, given as its baseUrl. */
 export const ROUTES: Record<Api, string> = {
   "cohere-v2": "/v2/rerank",
   mixedbread: "/v1/reranking",
   "cohere-compatible": "/v1/rerank",
   tei: "/rerank",
+  voyage: "/voyage/v1/rerank",
+  jina: "/jina/v1/rerank",
 };
 
-export const LIMITS: Record<Api, number> = { "cohere-v2": 1000, mixedbread: 1000, "cohere-compatible": 10_000, tei: 32 };
+export const LIMITS: Record<Api, number> = { "cohere-v2": 1000, mixedbread: 1000, "cohere-compatible": 10_000, tei: 32, voyage: 1000, jina: 1000 };
+
+/** Voyage's per-request token limit for rerank-2.5, as its API reference states it. */
+export const VOYAGE_MAX_TOKENS = 600_000;
+/** Voyage's query + one document limit for rerank-2.5. */
+export const VOYAGE_MAX_PAIR_TOKENS = 32_000;
+
+/** A stand-in tokenizer's count (about four characters a token, as subword tokenizers run on English). */
+export function fakeTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
 
 export interface ApiFault {
   status?: number;
@@ -110,21 +123,32 @@ export class FakeRerankApis {
     }
     if (fault?.status) return this.error(api, res, fault.status, "injected failure", fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
 
-    if (api === "cohere-v2" || api === "mixedbread") {
-      if (req.headers.authorization !== `Bearer ${this.apiKey}`) return this.error(api, res, 401, api === "cohere-v2" ? "invalid api token" : "Invalid API key");
+    if (api === "cohere-v2" || api === "mixedbread" || api === "voyage" || api === "jina") {
+      if (req.headers.authorization !== `Bearer ${this.apiKey}`) return this.error(api, res, 401, api === "cohere-v2" ? "invalid api token" : api === "mixedbread" ? "Invalid API key" : "Provided API key is invalid.");
     }
     const query: unknown = body.query;
     const docs: unknown = api === "mixedbread" ? body.input : api === "tei" ? body.texts : body.documents;
     if (typeof query !== "string" || !Array.isArray(docs) || docs.some((d) => typeof d !== "string")) {
       return this.error(api, res, api === "cohere-v2" ? 400 : 422, "query must be a string and documents a list of strings");
     }
-    if ((api === "cohere-v2" || api === "mixedbread") && typeof body.model !== "string") return this.error(api, res, 422, "model is required");
+    if ((api === "cohere-v2" || api === "mixedbread" || api === "voyage") && typeof body.model !== "string") return this.error(api, res, 422, "model is required");
+    if (api === "voyage") {
+      const q = fakeTokens(query);
+      if (body.truncation === false && (docs as string[]).some((d) => q + fakeTokens(d) > VOYAGE_MAX_PAIR_TOKENS)) {
+        return this.error(api, res, 400, `The sum of the number of tokens in the query and any document exceeds ${VOYAGE_MAX_PAIR_TOKENS}.`);
+      }
+      const pair = (d: string) => Math.min(fakeTokens(d), body.truncation === false ? Infinity : VOYAGE_MAX_PAIR_TOKENS - q);
+      const total = (docs as string[]).reduce((sum, d) => sum + q + pair(d), 0);
+      if (total > VOYAGE_MAX_TOKENS) {
+        return this.error(api, res, 400, `Request to model '${body.model}' failed. The max allowed tokens per submitted batch is ${VOYAGE_MAX_TOKENS}. Your batch has ${total} tokens after truncation.`);
+      }
+    }
     if (docs.length > LIMITS[api]) {
       return this.error(api, res, api === "cohere-v2" ? 400 : 422, api === "tei" ? `batch size ${docs.length} > maximum allowed batch size ${LIMITS.tei}` : `too many documents: ${docs.length} > ${LIMITS[api]}`);
     }
     let results = (docs as string[]).map((d, index) => ({ index, score: logitFor(query, d) }));
     results.sort((a, b) => b.score - a.score || a.index - b.index);
-    const topN = api === "mixedbread" ? body.top_k : body.top_n;
+    const topN = api === "mixedbread" || api === "voyage" ? body.top_k : body.top_n;
     if (typeof topN === "number") results = results.slice(0, topN);
     if (api !== "tei" || body.raw_scores !== true) results = results.map((r) => ({ ...r, score: sigmoid(r.score) }));
     if (fault?.mutate) results = fault.mutate(results);
@@ -143,6 +167,10 @@ export class FakeRerankApis {
         return send(res, 200, { id, model: body.model ?? "served-model", results: results.map((r) => ({ index: r.index, relevance_score: r.score })), usage: { total_tokens: 10 } }, { "x-request-id": id });
       case "tei":
         return send(res, 200, results.map((r) => ({ index: r.index, score: r.score })));
+      case "voyage":
+        return send(res, 200, { object: "list", data: results.map((r) => ({ relevance_score: r.score, index: r.index })), model: body.model, usage: { total_tokens: 10 } }, { "x-request-id": id });
+      case "jina":
+        return send(res, 200, { model: body.model ?? "jina-reranker-v2-base-multilingual", usage: { total_tokens: 10 }, results: results.map((r) => ({ index: r.index, relevance_score: r.score })) }, { "cf-ray": id });
     }
   }
 
@@ -150,7 +178,13 @@ export class FakeRerankApis {
   private error(api: Api, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
     const id = randomUUID();
     const body =
-      api === "cohere-v2" ? { id, message } : api === "mixedbread" ? { detail: message } : api === "tei" ? { error: message, error_type: status === 429 ? "Overloaded" : "Validation" } : { message, type: "error" };
+      api === "cohere-v2"
+        ? { id, message }
+        : api === "mixedbread" || api === "voyage" || api === "jina"
+          ? { detail: message }
+          : api === "tei"
+            ? { error: message, error_type: status === 429 ? "Overloaded" : "Validation" }
+            : { message, type: "error" };
     send(res, status, body, { "x-request-id": id, ...headers });
   }
 }

@@ -12,7 +12,9 @@ export async function demoReranker(log: (line: string) => void = console.log): P
     onFallback: ({ failed, error }) => {
       const why = error.code === "MODEL_NOT_FOUND" ? "not available offline" : `${error.code}: ${error.message.split(". ")[0]}`;
       const fix = error.code === "MODEL_NOT_FOUND" ? ` (fetch it with: pnpm crossrank models pull ${DEFAULT_LOCAL_MODEL})` : "";
-      log(`notice: ${failed} ${why}${fix}; using the lexical BM25 baseline instead, which is not a cross-encoder.`);
+      // The examples' first stage is a vector search, so a lexical signal adds something; behind BM25 the
+      // "passthrough" provider (keep the input order) would be the right last resort instead.
+      log(`notice: ${failed} ${why}${fix}; using the lexical BM25 baseline instead (behind this vector first stage), which is not a cross-encoder.`);
     },
   });
 }

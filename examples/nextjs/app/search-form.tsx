@@ -1,12 +1,15 @@
 "use client";
 
-import { useActionState } from "react";
-import { searchAction } from "./actions";
+import { useState, useTransition } from "react";
+import type { Hit } from "@/lib/search";
+import { searchQuery } from "./actions";
 
 export function SearchForm() {
-  const [hits, action, pending] = useActionState(searchAction, null);
+  const [hits, setHits] = useState<Hit[] | null>(null);
+  const [pending, startTransition] = useTransition();
+  const submit = (form: FormData) => startTransition(async () => setHits(await searchQuery(String(form.get("q") ?? ""))));
   return (
-    <form action={action}>
+    <form action={submit}>
       <input name="q" defaultValue="when is low tide" />
       <button type="submit" disabled={pending}>Search</button>
       <ol>

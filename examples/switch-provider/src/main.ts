@@ -2,8 +2,12 @@
  * One code path for every backend. The reranker comes from a config string:
  *   pnpm --filter @crossrank/example-switch-provider start                 # local default model, lexical fallback
  *   pnpm --filter @crossrank/example-switch-provider start lexical
+ *   pnpm --filter @crossrank/example-switch-provider start passthrough        # the first stage's order, as is
  *   pnpm --filter @crossrank/example-switch-provider start local:./models/ms-marco-MiniLM-L-6-v2
  *   CROSSRANK_PROVIDER=cohere:rerank-v3.5 COHERE_API_KEY=… pnpm --filter @crossrank/example-switch-provider start
+ *   CROSSRANK_PROVIDER=voyage:rerank-2.5 VOYAGE_API_KEY=… pnpm --filter @crossrank/example-switch-provider start
+ *   CROSSRANK_PROVIDER=jina JINA_API_KEY=… pnpm --filter @crossrank/example-switch-provider start
+ * (mixedbread and http work the same way.)
  */
 import { createReranker, type RerankerSpec } from "@crossrank/core";
 import { demoReranker, embedText, PASSAGES, printComparison, QUERIES } from "@crossrank/example-corpus";

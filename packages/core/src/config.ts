@@ -41,7 +41,7 @@ export const localConfigSchema = z
 /** What every hosted API provider takes. */
 const hostedOptions = {
   model: z.string().min(1).optional(),
-  /** Defaults to the provider's environment variable (COHERE_API_KEY, MXBAI_API_KEY). */
+  /** Defaults to the provider's environment variable (COHERE_API_KEY, MXBAI_API_KEY, VOYAGE_API_KEY, JINA_API_KEY). */
   apiKey: z.string().min(1).optional(),
   /** Another endpoint for the same API (a proxy, a regional or self-hosted deployment). */
   baseUrl: z.url().optional(),
@@ -93,7 +93,26 @@ export const lexicalConfigSchema = z
   })
   .strict();
 
+export const passthroughConfigSchema = z.object({ provider: z.literal("passthrough"), ...sharedOptions }).strict();
+
+export const voyageConfigSchema = z
+  .object({
+    provider: z.literal("voyage"),
+    ...hostedOptions,
+    /** Let Voyage cut a query + document that is over the model's context (its default); false: fail instead. */
+    truncation: z.boolean().default(true),
+  })
+  .strict();
+
+export const jinaConfigSchema = z.object({ provider: z.literal("jina"), ...hostedOptions }).strict();
+
 export type LocalRerankerConfig = z.input<typeof localConfigSchema>;
+export type PassthroughRerankerConfig = z.input<typeof passthroughConfigSchema>;
+export type ResolvedPassthroughConfig = z.output<typeof passthroughConfigSchema>;
+export type VoyageRerankerConfig = z.input<typeof voyageConfigSchema>;
+export type ResolvedVoyageConfig = z.output<typeof voyageConfigSchema>;
+export type JinaRerankerConfig = z.input<typeof jinaConfigSchema>;
+export type ResolvedJinaConfig = z.output<typeof jinaConfigSchema>;
 export type LexicalRerankerConfig = z.input<typeof lexicalConfigSchema>;
 export type ResolvedLexicalConfig = z.output<typeof lexicalConfigSchema>;
 export type ResolvedLocalConfig = z.output<typeof localConfigSchema>;
@@ -109,14 +128,33 @@ export const PROVIDERS = {
   local: { packageName: "@crossrank/onnx", schema: localConfigSchema },
   /** Built into core: nothing to install. */
   lexical: { packageName: undefined, schema: lexicalConfigSchema },
+  passthrough: { packageName: undefined, schema: passthroughConfigSchema },
   cohere: { packageName: "@crossrank/cohere", schema: cohereConfigSchema },
   mixedbread: { packageName: "@crossrank/mixedbread", schema: mixedbreadConfigSchema },
   http: { packageName: "@crossrank/http", schema: httpConfigSchema },
+  voyage: { packageName: "@crossrank/voyage", schema: voyageConfigSchema },
+  jina: { packageName: "@crossrank/jina", schema: jinaConfigSchema },
 } as const;
 
 export type ProviderName = keyof typeof PROVIDERS;
-export type RerankerConfig = LocalRerankerConfig | LexicalRerankerConfig | CohereRerankerConfig | MixedbreadRerankerConfig | HttpRerankerConfig;
-export type ResolvedConfig = ResolvedLocalConfig | ResolvedLexicalConfig | ResolvedCohereConfig | ResolvedMixedbreadConfig | ResolvedHttpConfig;
+export type RerankerConfig =
+  | LocalRerankerConfig
+  | LexicalRerankerConfig
+  | PassthroughRerankerConfig
+  | CohereRerankerConfig
+  | MixedbreadRerankerConfig
+  | HttpRerankerConfig
+  | VoyageRerankerConfig
+  | JinaRerankerConfig;
+export type ResolvedConfig =
+  | ResolvedLocalConfig
+  | ResolvedLexicalConfig
+  | ResolvedPassthroughConfig
+  | ResolvedCohereConfig
+  | ResolvedMixedbreadConfig
+  | ResolvedHttpConfig
+  | ResolvedVoyageConfig
+  | ResolvedJinaConfig;
 
 export function isProviderName(name: string): name is ProviderName {
   return Object.hasOwn(PROVIDERS, name);

@@ -1,7 +1,7 @@
 import { DEFAULT_LOCAL_MODEL, PROVIDERS, parseConfigString, validateConfig, type RerankerConfig, type ResolvedConfig } from "./config.js";
 import { RerankError } from "./errors.js";
 import { createFallbackChain, type FallbackEvent } from "./fallback.js";
-import { createLexicalProvider } from "./lexical.js";
+import { createLexicalProvider, createPassthroughProvider } from "./lexical.js";
 import { loadProviderModule } from "./load-provider.js";
 import { withResultCache } from "./result-cache.js";
 import type { RerankProvider } from "./types.js";
@@ -42,7 +42,7 @@ export function resolveConfig(spec?: RerankerSpec, env: NodeJS.ProcessEnv = proc
 
 /** A short name for messages: "local:ms-marco-MiniLM-L-6-v2", "cohere:rerank-v3.5". */
 export function describeConfig(config: ResolvedConfig): string {
-  if (config.provider === "lexical") return "lexical";
+  if (config.provider === "lexical" || config.provider === "passthrough") return config.provider;
   const detail = "modelPath" in config && config.modelPath ? config.modelPath : (config.model ?? "default");
   return `${config.provider}:${detail}`;
 }
@@ -50,6 +50,7 @@ export function describeConfig(config: ResolvedConfig): string {
 async function createSingle(config: ResolvedConfig): Promise<RerankProvider> {
   const { fallback: _fallback, cache: _cache, ...own } = config;
   if (own.provider === "lexical") return createLexicalProvider(own);
+  if (own.provider === "passthrough") return createPassthroughProvider(own);
   const { packageName } = PROVIDERS[config.provider];
   const mod = await loadProviderModule(config.provider, packageName!);
   return mod.createProvider(own);

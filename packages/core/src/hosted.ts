@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import { RerankError, isRerankError } from "./errors.js";
 import { TransientError, withRetries, type RetryPolicy } from "./retry.js";
 import type { DocumentScore, ScoringBackend } from "./types.js";
+import { planRequests, type TokenBudget } from "./token-budget.js";
 import { throwIfAborted } from "./validate.js";
 
 /** One API call's answer: a score for every document sent, by position in that call. */
@@ -37,6 +38,8 @@ export class InvalidResponseError extends Error {
 export interface HostedLimits {
   /** Most documents the API accepts in one request. */
   maxDocumentsPerRequest: number;
+  /** The API's token rules per request, where it has them. */
+  tokens?: TokenBudget;
   /** Requests in flight at once for one rerank call. */
   maxConcurrency: number;
   /** Per-request timeout. */
@@ -48,9 +51,11 @@ export interface HostedLimits {
 export function limitsFromConfig(
   config: { maxDocumentsPerRequest?: number; maxConcurrency: number; timeoutMs: number; maxRetries: number; retryDelayMs: number },
   apiMaxDocuments: number,
+  tokens?: TokenBudget,
 ): HostedLimits {
   return {
     maxDocumentsPerRequest: config.maxDocumentsPerRequest ?? apiMaxDocuments,
+    ...(tokens ? { tokens } : {}),
     maxConcurrency: config.maxConcurrency,
     timeoutMs: config.timeoutMs,
     retry: { retries: config.maxRetries, minTimeout: config.retryDelayMs, maxTimeout: Math.max(config.retryDelayMs, 20_000) },
@@ -154,12 +159,10 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
     provider,
     model: spec.model,
     async score(query, documents, { signal }) {
-      const size = limits.maxDocumentsPerRequest;
-      const chunks: number[] = [];
-      for (let start = 0; start < documents.length; start += size) chunks.push(start);
+      const ranges = planRequests(query, documents, limits.maxDocumentsPerRequest, limits.tokens, provider);
       const limit = pLimit(limits.maxConcurrency);
       try {
-        const parts = await Promise.all(chunks.map((start) => limit(() => request(query, documents.slice(start, start + size), signal))));
+        const parts = await Promise.all(ranges.map(([start, end]) => limit(() => request(query, documents.slice(start, end), signal))));
         return parts.flat();
       } finally {
         // After a failure, requests not yet started would only be thrown away.

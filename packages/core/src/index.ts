@@ -15,6 +15,9 @@ export {
   cohereConfigSchema,
   mixedbreadConfigSchema,
   httpConfigSchema,
+  passthroughConfigSchema,
+  voyageConfigSchema,
+  jinaConfigSchema,
   parseConfigString,
   validateConfig,
   parseProviderConfig,
@@ -26,6 +29,11 @@ export {
   type MixedbreadRerankerConfig,
   type ResolvedMixedbreadConfig,
   type HttpRerankerConfig,
+  type PassthroughRerankerConfig,
+  type VoyageRerankerConfig,
+  type ResolvedVoyageConfig,
+  type JinaRerankerConfig,
+  type ResolvedJinaConfig,
   type ResolvedHttpConfig,
   type ProviderName,
   type RerankerConfig,
@@ -34,6 +42,8 @@ export {
 export { createReranker, resolveConfig, configFromEnv, describeConfig, type RerankerSpec, type CreateRerankerOptions } from "./create-reranker.js";
 export { loadProviderModule } from "./load-provider.js";
 export { registerProvider, type ProviderModule } from "./provider-registry.js";
-export { createLexicalProvider, bm25Scores, tokenize } from "./lexical.js";
+export { createLexicalProvider, createPassthroughProvider, bm25Scores, tokenize } from "./lexical.js";
+export { estimateTokens, planRequests, type TokenBudget } from "./token-budget.js";
+export { postJson } from "./post-json.js";
 export { adapterSettings, type AdapterOptions, type AdapterSettings } from "./adapter-options.js";
 export { callerFile } from "./runtime-location.js";

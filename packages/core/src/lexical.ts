@@ -1,4 +1,4 @@
-import { lexicalConfigSchema, parseProviderConfig, type LexicalRerankerConfig } from "./config.js";
+import { lexicalConfigSchema, parseProviderConfig, passthroughConfigSchema, type LexicalRerankerConfig, type PassthroughRerankerConfig } from "./config.js";
 import { defineProvider } from "./define-provider.js";
 import type { DocumentScore, RerankProvider } from "./types.js";
 
@@ -48,5 +48,19 @@ export function createLexicalProvider(input: LexicalRerankerConfig): RerankProvi
     provider: "lexical",
     model: "bm25",
     score: async (query, documents) => bm25Scores(query, documents, k1, b),
+  });
+}
+
+/**
+ * Keeps the first stage's order: the document at position r (1-based) gets `rawScore` r and `score` 1 / r, so
+ * scores fall from 1 and the ranking is the input order. The last resort behind a first stage that already
+ * ranks well (BM25 especially), where reordering by a weaker signal would make results worse.
+ */
+export function createPassthroughProvider(input: PassthroughRerankerConfig): RerankProvider {
+  parseProviderConfig(passthroughConfigSchema, input, "passthrough");
+  return defineProvider({
+    provider: "passthrough",
+    model: "input-order",
+    score: async (_query, documents) => documents.map((_, i) => ({ rawScore: i + 1, score: 1 / (i + 1) })),
   });
 }
