@@ -3,12 +3,13 @@ import { RerankError } from "./errors.js";
 import { createFallbackChain, type FallbackEvent } from "./fallback.js";
 import { createLexicalProvider, createPassthroughProvider } from "./lexical.js";
 import { loadProviderModule } from "./load-provider.js";
+import { loadOpenTelemetry, withObservability, type ObserveOptions } from "./observe.js";
 import { withResultCache } from "./result-cache.js";
 import type { RerankProvider } from "./types.js";
 
 export type RerankerSpec = string | RerankerConfig;
 
-export interface CreateRerankerOptions {
+export interface CreateRerankerOptions extends ObserveOptions {
   /** Called when a provider of a fallback chain fails and the next one is tried. */
   onFallback?: (event: FallbackEvent) => void;
 }
@@ -73,5 +74,7 @@ export async function createReranker(spec?: RerankerSpec, options: CreateReranke
   } else {
     provider = await createSingle(config);
   }
-  return config.cache ? withResultCache(provider, config.cache) : provider;
+  if (config.cache) provider = withResultCache(provider, config.cache);
+  const otel = await loadOpenTelemetry();
+  return options.onEvent || otel ? withObservability(provider, options, otel) : provider;
 }

@@ -1,4 +1,5 @@
 import { RerankError, isRerankError } from "./errors.js";
+import { reportFallback } from "./telemetry.js";
 import type { RerankOptions, RerankProvider, RerankResult } from "./types.js";
 import { validateDocuments, validateOptions, validateQuery } from "./validate.js";
 
@@ -43,7 +44,10 @@ export async function createFallbackChain(members: FallbackMember[], onFallback?
     }
     return p;
   };
-  const report = (i: number, error: RerankError) => onFallback?.({ failed: members[i]!.label, error, next: members[i + 1]?.label });
+  const report = (i: number, error: RerankError) => {
+    reportFallback(members[i]!.label, members[i + 1]?.label, error.code);
+    onFallback?.({ failed: members[i]!.label, error, next: members[i + 1]?.label });
+  };
 
   // The first member that can be set up names the chain, so a misconfigured primary shows at creation.
   let head: RerankProvider | undefined;

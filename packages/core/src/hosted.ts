@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import { RerankError, isRerankError } from "./errors.js";
 import { TransientError, withRetries, type RetryPolicy } from "./retry.js";
 import type { DocumentScore, ScoringBackend } from "./types.js";
+import { reportRequest } from "./telemetry.js";
 import { planRequests, type TokenBudget } from "./token-budget.js";
 import { throwIfAborted } from "./validate.js";
 
@@ -109,6 +110,22 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
 
   const request = async (query: string, documents: readonly string[], signal: AbortSignal | undefined): Promise<DocumentScore[]> => {
     let attempts = 0;
+    const started = performance.now();
+    // The status of every failed attempt (0: no HTTP answer), for telemetry.
+    const failedStatuses: number[] = [];
+    let requestId: string | undefined;
+    const report = (ok: boolean, status: number | undefined) =>
+      reportRequest({
+        provider,
+        model: spec.model,
+        documents: documents.length,
+        attempts,
+        retriedStatuses: failedStatuses.slice(0, attempts - 1),
+        status,
+        requestId,
+        durationMs: performance.now() - started,
+        ok,
+      });
     try {
       return await withRetries(
         async () => {
@@ -121,7 +138,9 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
             batch = await spec.send(query, documents, combined);
           } catch (error) {
             if (signal?.aborted) throwIfAborted(signal, provider);
+            failedStatuses.push(error instanceof HttpStatusError ? error.status : 0);
             if (error instanceof HttpStatusError) {
+              requestId = error.requestId ?? requestId;
               if (error.status === 429 || error.status >= 500) {
                 throw new TransientError(`HTTP ${error.status}: ${error.message}`, { status: error.status, requestId: error.requestId, retryAfterMs: error.retryAfterMs });
               }
@@ -134,12 +153,17 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
             if (timeout.aborted) throw new TransientError(`no response within ${limits.timeoutMs} ms`);
             throw new TransientError(`network error: ${(error as Error)?.message ?? String(error)}`);
           }
+          requestId = batch.requestId;
           return validate(batch, documents.length);
         },
         limits.retry,
         signal,
-      );
+      ).then((scores) => {
+        report(true, 200);
+        return scores;
+      });
     } catch (error) {
+      report(false, isRerankError(error) ? error.status : error instanceof HttpStatusError ? error.status : (error as TransientError)?.details?.status);
       if (isRerankError(error)) throw error;
       if (signal?.aborted) throwIfAborted(signal, provider);
       const tries = `after ${attempts} attempt${attempts === 1 ? "" : "s"}`;

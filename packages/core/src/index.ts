@@ -47,3 +47,5 @@ export { estimateTokens, planRequests, type TokenBudget } from "./token-budget.j
 export { postJson } from "./post-json.js";
 export { adapterSettings, type AdapterOptions, type AdapterSettings } from "./adapter-options.js";
 export { callerFile } from "./runtime-location.js";
+export { reportBatch, reportLocalWork, reportRequest, type RerankEvent, type RerankCallEvent, type HostedRequestEvent, type LocalBatchEvent } from "./telemetry.js";
+export type { ObserveOptions } from "./observe.js";

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RerankError } from "./errors.js";
 import { registeredProvider, type ProviderModule } from "./provider-registry.js";
+import { nativeImport } from "./native-import.js";
 import { callerFile } from "./runtime-location.js";
 
 function isMissing(error: unknown, packageName: string): boolean {
@@ -13,14 +14,6 @@ function isMissing(error: unknown, packageName: string): boolean {
     e.message.includes(packageName)
   );
 }
-
-/**
- * A bundler (webpack, Turbopack, esbuild) rewrites `import()` itself or replaces it with a stub that fails.
- * The magic comments make webpack and Turbopack leave this one as Node's own import, so a provider package that
- * the app did not import resolves from node_modules at run time, as in plain Node; the variable keeps esbuild
- * from pulling every optional provider into a bundle.
- */
-const nativeImport = (specifier: string): Promise<unknown> => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ specifier);
 
 /** True when this module is not running from its own package folder: a bundler copied it into its output. */
 function coreIsBundled(): boolean {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { rankScores } from "./rank.js";
+import { reportCache } from "./telemetry.js";
 import type { DocumentScore, RerankOptions, RerankProvider, RerankResult } from "./types.js";
 import { validateDocuments, validateOptions, validateQuery } from "./validate.js";
 
@@ -31,6 +32,8 @@ export function withResultCache(inner: RerankProvider, options: CacheOptions): R
       const keys = documents.map((d) => queryKey + hash(d));
       const scores: ((DocumentScore & { servedBy?: string }) | undefined)[] = keys.map((k) => cache.get(k));
       const missing = [...new Set(documents.filter((_, i) => !scores[i]))];
+      const misses = scores.filter((x) => !x).length;
+      reportCache(documents.length - misses, misses);
       if (missing.length) {
         const fresh = await inner.rerank(query, missing, { signal: rerankOptions?.signal });
         const byText = new Map(fresh.map((r) => [missing[r.index]!, r]));

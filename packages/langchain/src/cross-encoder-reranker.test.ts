@@ -1,7 +1,10 @@
 import { createReranker, type RerankProvider } from "@crossrank/core";
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { Document } from "@langchain/core/documents";
+import type { Serialized } from "@langchain/core/load/serializable";
+import type { ChainValues } from "@langchain/core/utils/types";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda, RunnablePassthrough, RunnableSequence } from "@langchain/core/runnables";
@@ -40,6 +43,57 @@ function throughAdapter(inner: () => Promise<RerankProvider>): () => Promise<Rer
 
 describeConformance({ name: "LangChain adapter over lexical", create: throughAdapter(() => createReranker("lexical")), scoresDependOnCandidateSet: true });
 describeConformance({ name: "LangChain adapter over local", create: throughAdapter(() => createReranker({ provider: "local", modelPath: TINY.bert })) });
+
+/** A real LangChain callback handler that records the run tree it is shown. */
+class RecordingHandler extends BaseCallbackHandler {
+  name = "recording";
+  readonly runs = new Map<string, { name: string | undefined; parent: string | undefined; inputs?: unknown; outputs?: unknown; error?: unknown }>();
+  override async handleRetrieverStart(_r: Serialized, query: string, runId: string, parentRunId?: string, _tags?: string[], _meta?: Record<string, unknown>, name?: string) {
+    this.runs.set(runId, { name: name ?? "retriever", parent: parentRunId, inputs: query });
+  }
+  // The order LangChain's CallbackManager calls it with (as its own BaseTracer reads it), not the declared one.
+  override async handleChainStart(chain: Serialized, inputs: ChainValues, runId: string, parentRunId?: string, _tags?: string[], _meta?: Record<string, unknown>, _runType?: string, name?: string) {
+    this.runs.set(runId, { name: name ?? chain.id.at(-1), parent: parentRunId, inputs });
+  }
+  override async handleChainEnd(outputs: ChainValues, runId: string) {
+    this.runs.get(runId)!.outputs = outputs;
+  }
+  override async handleChainError(error: unknown, runId: string) {
+    this.runs.get(runId)!.error = error;
+  }
+  find(name: string) {
+    return [...this.runs.entries()].find(([, r]) => r.name === name);
+  }
+}
+
+describe("CrossEncoderReranker in LangChain's callbacks", () => {
+  it("shows up as a run under ContextualCompressionRetriever.invoke(query, { callbacks }), with inputs, scores and time", async () => {
+    const handler = new RecordingHandler();
+    const retriever = new ContextualCompressionRetriever({
+      baseRetriever: new FakeRetriever({ output: DOCS }),
+      baseCompressor: new CrossEncoderReranker({ config: "lexical", topN: 2 }),
+    });
+    const out = await retriever.invoke(QUERY, { callbacks: [handler] });
+    const [, run] = handler.find("CrossEncoderReranker")!;
+    const retrieverRun = [...handler.runs.entries()].find(([, r]) => r.inputs === QUERY && r.name !== "CrossEncoderReranker");
+    expect(run.parent).toBe(retrieverRun?.[0]);
+    expect(run.inputs).toEqual({ query: QUERY, documents: DOCS.length, topN: 2 });
+    const outputs = run.outputs as { documents: number; ids: string[]; scores: number[]; servedBy: string; durationMs: number };
+    expect(outputs.ids).toEqual(out.map((d) => d.id));
+    expect(outputs.scores).toEqual(out.map((d) => d.metadata.relevanceScore));
+    expect(outputs.servedBy).toBe("lexical:bm25");
+    expect(outputs.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("reports a failure on its run and rethrows it", async () => {
+    const handler = new RecordingHandler();
+    const reranker = new CrossEncoderReranker({ config: "local:./no/such/model" });
+    await expect(reranker.compressDocuments(DOCS, QUERY, [handler])).rejects.toMatchObject({ code: "MODEL_NOT_FOUND" });
+    const [, run] = handler.find("CrossEncoderReranker")!;
+    expect((run.error as { code?: string }).code).toBe("MODEL_NOT_FOUND");
+    expect(run.outputs).toBeUndefined();
+  });
+});
 
 describe("CrossEncoderReranker (LangChain)", () => {
   it("returns new Documents best first, keeping id, pageContent and metadata, adding relevanceScore", async () => {

@@ -1,5 +1,5 @@
 import { adapterSettings, RerankError, type AdapterOptions, type AdapterSettings } from "@crossrank/core";
-import type { Callbacks } from "@langchain/core/callbacks/manager";
+import { CallbackManager, type Callbacks } from "@langchain/core/callbacks/manager";
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 
@@ -25,20 +25,53 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     this.minScore = this.settings.minScore;
   }
 
-  async compressDocuments(documents: DocumentInterface[], query: string, _callbacks?: Callbacks): Promise<DocumentInterface[]> {
-    if (documents.length === 0) return [];
+  /**
+   * Reranks and keeps the best `topN`. With `callbacks` (ContextualCompressionRetriever passes its run's), the
+   * reranking is a run of its own in the trace (LangSmith and any handler): its inputs' count and query, and
+   * on its end the kept documents' ids and scores, who served, and the time it took.
+   */
+  async compressDocuments(documents: DocumentInterface[], query: string, callbacks?: Callbacks): Promise<DocumentInterface[]> {
+    const run = await CallbackManager.configure(callbacks)?.handleChainStart(
+      { lc: 1, type: "not_implemented", id: ["crossrank", "CrossEncoderReranker"] },
+      { query, documents: Array.isArray(documents) ? documents.length : 0, topN: this.topN },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      "CrossEncoderReranker",
+    );
+    const started = performance.now();
+    try {
+      const { kept, servedBy } = await this.rerankDocuments(documents, query);
+      await run?.handleChainEnd({
+        documents: kept.length,
+        ids: kept.map((d) => d.id ?? null),
+        scores: kept.map((d) => d.metadata.relevanceScore as number),
+        servedBy: servedBy ?? null,
+        durationMs: performance.now() - started,
+      });
+      return kept;
+    } catch (error) {
+      await run?.handleChainError(error);
+      throw error;
+    }
+  }
+
+  private async rerankDocuments(documents: DocumentInterface[], query: string): Promise<{ kept: DocumentInterface[]; servedBy: string | undefined }> {
+    if (documents.length === 0) return { kept: [], servedBy: undefined };
     const provider = await this.settings.provider();
     const results = await provider.rerank(
       query,
       documents.map((d) => d.pageContent),
       { topN: this.topN },
     );
-    return results
+    const kept = results
       .filter((r) => this.minScore === undefined || r.score >= this.minScore)
       .map((r) => {
         const source = documents[r.index]!;
         return new Document({ pageContent: source.pageContent, metadata: { ...source.metadata, relevanceScore: r.score }, id: source.id });
       });
+    return { kept, servedBy: results[0]?.servedBy };
   }
 
   /**

@@ -8,6 +8,8 @@ export interface EncodedPair {
   document: number;
   ids: number[];
   typeIds: number[];
+  /** The document was cut to fit (longDocuments: "truncate"). */
+  truncated?: boolean;
 }
 
 export interface TokenizerHandle {
@@ -82,7 +84,7 @@ export function encodePairs(template: PairTemplate, query: number[], doc: number
   const q = queryKeep < query.length ? query.slice(0, queryKeep) : query;
   const window = budget - q.length;
   if (doc.length <= window) return [layout(template, q, doc, document)];
-  if (policy.longDocuments === "truncate") return [layout(template, q, doc.slice(0, window), document)];
+  if (policy.longDocuments === "truncate") return [{ ...layout(template, q, doc.slice(0, window), document), truncated: true }];
   // MaxP: overlapping windows that each fit; the document scores as its best window.
   const overlap = Math.min(policy.chunkOverlap ?? Math.floor(window / 4), window - 1);
   const stride = window - overlap;

@@ -1,5 +1,7 @@
 import {
   defineProvider,
+  reportBatch,
+  reportLocalWork,
   RerankError,
   throwIfAborted,
   type DocumentScore,
@@ -34,13 +36,23 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
     warnedFixtures.add(dir);
     process.emitWarning(`${dir}: ${modelConfig.fixtureNotice}`, { code: "CROSSRANK_FIXTURE_MODEL" });
   }
-  const scorer = new PairScorer(session, modelConfig, padId, files.onnx);
+  const scorer = new PairScorer(session, modelConfig, padId, files.onnx, name);
+  let warnedTruncation = false;
 
   return defineProvider({
     provider: P,
     model: name,
     async score(query, documents, { signal }) {
       const pairs = await encodeAll(tokenizer, policy, query, documents, signal);
+      const work = describeWork(pairs, documents.length);
+      reportLocalWork(work);
+      if (!warnedTruncation && work.truncated * 2 > documents.length) {
+        warnedTruncation = true;
+        process.emitWarning(
+          `${work.truncated} of ${documents.length} documents were longer than ${name}'s window of ${policy.maxLength} tokens and only their start was scored; longDocuments: "chunk" scores every part`,
+          { code: "CROSSRANK_TRUNCATED" },
+        );
+      }
       const pairScores = await scorer.scoreAll(pairs, config, signal);
       const best: (DocumentScore | undefined)[] = new Array(documents.length);
       pairs.forEach((pair, i) => {
@@ -85,6 +97,19 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
+/** A call's work, for telemetry: pairs and tokens run, documents cut to fit and split into windows. */
+function describeWork(pairs: EncodedPair[], documents: number): { pairs: number; tokens: number; truncated: number; chunked: number } {
+  const perDocument = new Array<number>(documents).fill(0);
+  let tokens = 0;
+  let truncated = 0;
+  for (const p of pairs) {
+    perDocument[p.document]!++;
+    tokens += p.ids.length;
+    if (p.truncated) truncated++;
+  }
+  return { pairs: pairs.length, tokens, truncated, chunked: perDocument.filter((n) => n > 1).length };
+}
+
 /** Runs pairs through the session in length-sorted batches; identical pairs are scored once. */
 class PairScorer {
   private readonly output: string;
@@ -95,6 +120,7 @@ class PairScorer {
     private readonly model: ModelConfig,
     private readonly padId: number,
     private readonly file: string,
+    private readonly name: string,
   ) {
     this.output = session.outputNames.includes("logits") ? "logits" : session.outputNames[0]!;
     this.wantsTokenTypes = session.inputNames.includes("token_type_ids");
@@ -108,7 +134,16 @@ class PairScorer {
       const { width, inputIds, attentionMask, tokenTypeIds } = padBatch(unique, rows, this.padId);
       const feeds: Record<string, BigInt64Array> = { input_ids: inputIds, attention_mask: attentionMask };
       if (this.wantsTokenTypes) feeds.token_type_ids = tokenTypeIds;
+      const started = performance.now();
       const logits = await untilAborted(this.session.run(feeds, [rows.length, width], this.output), signal);
+      reportBatch({
+        provider: P,
+        model: this.name,
+        pairs: rows.length,
+        tokens: rows.reduce((sum, u) => sum + unique[u]!.ids.length, 0),
+        paddedTokens: rows.length * width,
+        durationMs: performance.now() - started,
+      });
       if (logits.dtype !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
         throw new RerankError(
           "MODEL_INVALID",
