@@ -10,6 +10,7 @@ import { describeConformance } from "../../../test/conformance/suite.js";
 import { TINY } from "../../../test/setup/fixture-paths.js";
 import { countingProvider, deepFreeze } from "../../../test/support/adapter-provider.js";
 import { CrossEncoderReranker } from "./cross-encoder-reranker.js";
+import { onRerankEvent, type RerankEndEvent } from "./rerank-events.js";
 
 /** A deterministic bag-of-words embedding: no network, no model, stable vectors. */
 class HashingEmbedding extends BaseEmbedding {
@@ -124,6 +125,29 @@ describe("CrossEncoderReranker (LlamaIndex)", () => {
       const response = await engine.query({ query: QUERY });
       expect(response.sourceNodes!.map((n) => n.node.getContent(MetadataMode.NONE))).toEqual(await expectedTop2());
       expect(response.sourceNodes![0]!.node.getContent(MetadataMode.NONE)).toBe(TEXTS[3]);
+    });
+
+    it("reports rerank-start and rerank-end on LlamaIndex's callback manager, after its retrieve-end", async () => {
+      const order: string[] = [];
+      const ends: RerankEndEvent[] = [];
+      const stopStart = onRerankEvent("rerank-start", (e) => order.push(`rerank-start:${e.nodes.length}`));
+      const stopEnd = onRerankEvent("rerank-end", (e) => (order.push("rerank-end"), ends.push(e)));
+      const onRetrieve = () => order.push("retrieve-end");
+      Settings.callbackManager.on("retrieve-end", onRetrieve);
+      try {
+        const engine = index.asQueryEngine({ similarityTopK: 5, nodePostprocessors: [new CrossEncoderReranker({ config: "lexical", topN: 2 })] });
+        const response = await engine.query({ query: QUERY });
+        await new Promise((resolve) => setTimeout(resolve, 10)); // LlamaIndex dispatches on a microtask
+        expect(order.filter((o) => o.startsWith("rerank") || o === "retrieve-end").slice(0, 3)).toEqual(["retrieve-end", "rerank-start:5", "rerank-end"]);
+        expect(ends[0]!.query).toBe(QUERY);
+        expect(ends[0]!.servedBy).toBe("lexical:bm25");
+        expect(ends[0]!.nodes.map((n) => n.node.id_)).toEqual(response.sourceNodes!.map((n) => n.node.id_));
+        expect(ends[0]!.nodes.map((n) => n.score)).toEqual(response.sourceNodes!.map((n) => n.score));
+      } finally {
+        stopStart();
+        stopEnd();
+        Settings.callbackManager.off("retrieve-end", onRetrieve);
+      }
     });
 
     it("RetrieverQueryEngine", async () => {

@@ -2,6 +2,8 @@ import { adapterSettings, RerankError, type AdapterOptions, type AdapterSettings
 import type { MessageContent } from "@llamaindex/core/llms";
 import type { BaseNodePostprocessor } from "@llamaindex/core/postprocessor";
 import { MetadataMode, type NodeWithScore } from "@llamaindex/core/schema";
+import { randomUUID } from "node:crypto";
+import { dispatchRerankEvent } from "./rerank-events.js";
 
 export interface CrossEncoderRerankerOptions extends AdapterOptions {
   /**
@@ -48,12 +50,18 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
       throw new RerankError("INVALID_INPUT", "query is empty: CrossEncoderReranker needs the query's text; postprocessNodes(nodes, query) was called without it");
     }
     if (nodes.length === 0) return [];
+    // Reported through LlamaIndex's own callback manager, beside its "retrieve-end" and "llm-end" events.
+    const id = randomUUID();
+    const started = performance.now();
+    dispatchRerankEvent("rerank-start", { id, query: text, nodes, topN: this.topN });
     const provider = await this.settings.provider();
     const results = await provider.rerank(
       text,
       nodes.map((n) => n.node.getContent(this.metadataMode)),
       { topN: this.topN },
     );
-    return results.filter((r) => this.minScore === undefined || r.score >= this.minScore).map((r) => ({ node: nodes[r.index]!.node, score: r.score }));
+    const kept = results.filter((r) => this.minScore === undefined || r.score >= this.minScore).map((r) => ({ node: nodes[r.index]!.node, score: r.score }));
+    dispatchRerankEvent("rerank-end", { id, query: text, nodes: kept, servedBy: results[0]?.servedBy, durationMs: performance.now() - started });
+    return kept;
   }
 }
