@@ -22,8 +22,14 @@ export const localConfigSchema = z
     modelPath: z.string().min(1).optional(),
     /** fp32 loads onnx/model.onnx, q8 loads onnx/model_quantized.onnx. */
     dtype: z.enum(["fp32", "q8"]).default("fp32"),
-    /** ONNX Runtime intra-op threads; default: the cores this process may use (os.availableParallelism()). */
+    /** ONNX Runtime intra-op threads per worker; default: the cores this process may use, shared among the workers. */
     threads: positiveInt.optional(),
+    /** Inference workers, each its own ONNX Runtime session on a worker thread; batches of all calls spread over them. */
+    workers: positiveInt.default(1),
+    /** Most (query, document) pairs queued or running for this model; past it a call fails at once with OVERLOADED. */
+    maxQueuedPairs: positiveInt.default(10_000),
+    /** Per call: a call not finished by then fails, and its queued batches are dropped. */
+    timeoutMs: positiveInt.optional(),
     /** Upper bound on tokens per (query, document) pair; the model's own limits still apply. */
     maxLength: positiveInt.optional(),
     /** "truncate" scores the start of a long document; "chunk" scores overlapping windows and keeps the best. */

@@ -21,6 +21,8 @@ export type RerankErrorCode =
   | "ABORTED"
   /** The provider was closed and cannot rerank any more. */
   | "CLOSED"
+  /** Too much work is queued for the local model: shed load, retry later, or raise maxQueuedPairs / workers. */
+  | "OVERLOADED"
   /** Any other failure inside the backend. */
   | "PROVIDER_ERROR";
 

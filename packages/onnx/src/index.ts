@@ -6,6 +6,6 @@ registerProvider("local", { createProvider });
 
 export { createProvider } from "./provider.js";
 export { defaultThreads } from "./threads.js";
-export { loadedSessionCount } from "./session-cache.js";
+export { crashInferenceWorkers, loadedSessionCount } from "./session-cache.js";
 export { ONNX_FILES } from "./model-files.js";
 export { workloadPlanner, type Workload } from "./diagnostics.js";

@@ -25,7 +25,12 @@ const warnedFixtures = new Set<string>();
 /** The "local" provider: a cross-encoder in the Hugging Face ONNX layout, run by onnxruntime-node. */
 export async function createProvider(input: LocalRerankerConfig | ResolvedLocalConfig): Promise<RerankProvider> {
   const { config, dir, name, files, modelConfig, tokenizer, policy, padId } = await prepareModel(input);
-  const { session, release } = await acquireSession({ path: files.onnx, threads: config.threads ?? defaultThreads() });
+  const { session, release } = await acquireSession({
+    path: files.onnx,
+    threads: config.threads ?? defaultThreads(config.workers),
+    workers: config.workers,
+    maxQueuedPairs: config.maxQueuedPairs,
+  });
   try {
     checkSessionSignature(session, files.onnx);
   } catch (error) {
@@ -42,28 +47,41 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
   return defineProvider({
     provider: P,
     model: name,
-    async score(query, documents, { signal }) {
-      const pairs = await encodeAll(tokenizer, policy, query, documents, signal);
-      const work = describeWork(pairs, documents.length);
-      reportLocalWork(work);
-      if (!warnedTruncation && work.truncated * 2 > documents.length) {
-        warnedTruncation = true;
-        process.emitWarning(
-          `${work.truncated} of ${documents.length} documents were longer than ${name}'s window of ${policy.maxLength} tokens and only their start was scored; longDocuments: "chunk" scores every part`,
-          { code: "CROSSRANK_TRUNCATED" },
-        );
+    async score(query, documents, { signal: callerSignal }) {
+      const timeout = config.timeoutMs === undefined ? undefined : AbortSignal.timeout(config.timeoutMs);
+      const signal = timeout ? (callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout) : callerSignal;
+      try {
+        return await scoreCall(query, documents, signal);
+      } catch (error) {
+        if (timeout?.aborted && !callerSignal?.aborted) {
+          throw new RerankError("PROVIDER_ERROR", `local (${name}): no result within ${config.timeoutMs} ms (timeoutMs); the call's queued batches were dropped`, { provider: P });
+        }
+        throw error;
       }
-      const pairScores = await scorer.scoreAll(pairs, config, signal);
-      const best: (DocumentScore | undefined)[] = new Array(documents.length);
-      pairs.forEach((pair, i) => {
-        const s = pairScores[i]!;
-        const current = best[pair.document];
-        if (!current || s.score > current.score || (s.score === current.score && s.rawScore > current.rawScore)) best[pair.document] = s;
-      });
-      return best as DocumentScore[];
     },
     close: release,
   });
+
+  async function scoreCall(query: string, documents: readonly string[], signal: AbortSignal | undefined): Promise<DocumentScore[]> {
+    const pairs = await encodeAll(tokenizer, policy, query, documents, signal);
+    const work = describeWork(pairs, documents.length);
+    reportLocalWork(work);
+    if (!warnedTruncation && work.truncated * 2 > documents.length) {
+      warnedTruncation = true;
+      process.emitWarning(
+        `${work.truncated} of ${documents.length} documents were longer than ${name}'s window of ${policy.maxLength} tokens and only their start was scored; longDocuments: "chunk" scores every part`,
+        { code: "CROSSRANK_TRUNCATED" },
+      );
+    }
+    const pairScores = await scorer.scoreAll(pairs, config, signal);
+    const best: (DocumentScore | undefined)[] = new Array(documents.length);
+    pairs.forEach((pair, i) => {
+      const s = pairScores[i]!;
+      const current = best[pair.document];
+      if (!current || s.score > current.score || (s.score === current.score && s.rawScore > current.rawScore)) best[pair.document] = s;
+    });
+    return best as DocumentScore[];
+  }
 }
 
 function checkSessionSignature(session: InferenceSession, file: string): void {
@@ -126,33 +144,49 @@ class PairScorer {
     this.wantsTokenTypes = session.inputNames.includes("token_type_ids");
   }
 
+  /**
+   * Every batch of the call goes to the pool at once (pipelined: the workers never wait for this thread between
+   * batches); the call's pairs are admitted first, and the first failure drops the call's other queued batches.
+   */
   async scoreAll(pairs: EncodedPair[], limits: ResolvedLocalConfig, signal: AbortSignal | undefined): Promise<DocumentScore[]> {
     const { unique, slot } = dedupePairs(pairs);
     const scores: DocumentScore[] = new Array(unique.length);
-    for (const rows of planBatches(unique, limits)) {
-      throwIfAborted(signal, P);
-      const { width, inputIds, attentionMask, tokenTypeIds } = padBatch(unique, rows, this.padId);
-      const feeds: Record<string, BigInt64Array> = { input_ids: inputIds, attention_mask: attentionMask };
-      if (this.wantsTokenTypes) feeds.token_type_ids = tokenTypeIds;
-      const started = performance.now();
-      const logits = await untilAborted(this.session.run(feeds, [rows.length, width], this.output), signal);
-      reportBatch({
-        provider: P,
-        model: this.name,
-        pairs: rows.length,
-        tokens: rows.reduce((sum, u) => sum + unique[u]!.ids.length, 0),
-        paddedTokens: rows.length * width,
-        durationMs: performance.now() - started,
+    throwIfAborted(signal, P);
+    const release = this.session.admit(unique.length);
+    const failed = new AbortController();
+    const batchSignal = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+    try {
+      const batches = planBatches(unique, limits).map(async (rows) => {
+        const { width, inputIds, attentionMask, tokenTypeIds } = padBatch(unique, rows, this.padId);
+        const feeds: Record<string, BigInt64Array> = { input_ids: inputIds, attention_mask: attentionMask };
+        if (this.wantsTokenTypes) feeds.token_type_ids = tokenTypeIds;
+        const started = performance.now();
+        const logits = await this.session.run(feeds, [rows.length, width], this.output, batchSignal);
+        reportBatch({
+          provider: P,
+          model: this.name,
+          pairs: rows.length,
+          tokens: rows.reduce((sum, u) => sum + unique[u]!.ids.length, 0),
+          paddedTokens: rows.length * width,
+          durationMs: performance.now() - started,
+        });
+        if (logits.dtype !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
+          throw new RerankError(
+            "MODEL_INVALID",
+            `${this.file} returned ${this.output} of type ${logits.dtype} and shape [${logits.dims.join(", ")}]; expected float32 [${rows.length}, ${this.model.numLabels}] (config.json declares ${this.model.numLabels} label${this.model.numLabels === 1 ? "" : "s"})`,
+            { provider: P },
+          );
+        }
+        const data = logits.data;
+        rows.forEach((u, row) => (scores[u] = scoreLogits(data, row, this.model)));
       });
-      if (logits.dtype !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
-        throw new RerankError(
-          "MODEL_INVALID",
-          `${this.file} returned ${this.output} of type ${logits.dtype} and shape [${logits.dims.join(", ")}]; expected float32 [${rows.length}, ${this.model.numLabels}] (config.json declares ${this.model.numLabels} label${this.model.numLabels === 1 ? "" : "s"})`,
-          { provider: P },
-        );
-      }
-      const data = logits.data;
-      rows.forEach((u, row) => (scores[u] = scoreLogits(data, row, this.model)));
+      const all = Promise.all(batches).catch((error) => {
+        failed.abort();
+        throw error;
+      });
+      await untilAborted(all, signal);
+    } finally {
+      release();
     }
     return slot.map((u) => scores[u]!);
   }
