@@ -62,11 +62,21 @@ async function main(): Promise<void> {
     return;
   }
 
-  port.on("message", async (request: WorkerRequest) => {
+  // One request at a time, in arrival order: runs never overlap on the session, and close or exit waits for the
+  // run in progress (ending the thread under a native run in progress can take the whole process down).
+  let queue: Promise<void> = Promise.resolve();
+  port.on("message", (request: WorkerRequest) => {
+    queue = queue.then(() => handle(request));
+  });
+
+  async function handle(request: WorkerRequest): Promise<void> {
     if (request.type === "close") {
       await session.release();
       port.close();
       return;
+    }
+    if (request.type === "exit") {
+      process.exit(request.code);
     }
     try {
       const feeds: Record<string, Ort.Tensor> = {};
@@ -78,7 +88,7 @@ async function main(): Promise<void> {
     } catch (error) {
       post({ type: "run-error", id: request.id, message: (error as Error).message });
     }
-  });
+  }
 }
 
 void main();

@@ -67,7 +67,7 @@ export function loadedSessionCount(): number {
   return pools.size;
 }
 
-/** Ends every inference worker at once, as a crash would; for tests and diagnostics. Returns how many ended. */
+/** Ends every inference worker as a crash would (after its current batch); for tests and diagnostics. */
 export async function crashInferenceWorkers(): Promise<number> {
   const counts = await Promise.all([...pools.values()].map((e) => e.pool.crashWorkers()));
   return counts.reduce((a, b) => a + b, 0);

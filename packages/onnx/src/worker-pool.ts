@@ -18,7 +18,12 @@ interface Job {
   signal: AbortSignal | undefined;
   resolve: (r: RunResult) => void;
   reject: (e: unknown) => void;
-  onAbort: (() => void) | undefined;
+}
+
+/** A call's queued batches, and the one abort listener that drops them all. */
+interface AbortGroup {
+  jobs: Set<Job>;
+  onAbort: () => void;
 }
 
 /**
@@ -33,6 +38,7 @@ export class InferencePool {
   private readonly threads: WorkerThread[] = [];
   private readonly queue: Job[] = [];
   private queuedPairs = 0;
+  private readonly abortGroups = new Map<AbortSignal, AbortGroup>();
   /** Batches handed to each worker and not yet finished (counted at once, before the worker has them). */
   private readonly assignments = new Map<WorkerThread, number>();
   private closing = false;
@@ -75,16 +81,8 @@ export class InferencePool {
     if (this.closing) return Promise.reject(new RerankError("CLOSED", "the local reranker was closed; create a new one", { provider: "local" }));
     if (signal?.aborted) return Promise.reject(abortError());
     return new Promise<RunResult>((resolve, reject) => {
-      const job: Job = { feeds, dims, output, signal, resolve, reject, onAbort: undefined };
-      if (signal) {
-        // An aborted call's batches leave the queue at once and are never run.
-        job.onAbort = () => {
-          const i = this.queue.indexOf(job);
-          if (i !== -1) this.queue.splice(i, 1);
-          reject(abortError());
-        };
-        signal.addEventListener("abort", job.onAbort, { once: true });
-      }
+      const job: Job = { feeds, dims, output, signal, resolve, reject };
+      if (signal) this.watch(signal, job);
       this.queue.push(job);
       this.pump();
     });
@@ -92,14 +90,17 @@ export class InferencePool {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const job of this.queue.splice(0)) job.reject(new RerankError("CLOSED", "the local reranker was closed; create a new one", { provider: "local" }));
+    for (const job of this.queue.splice(0)) {
+      this.unwatch(job);
+      job.reject(new RerankError("CLOSED", "the local reranker was closed; create a new one", { provider: "local" }));
+    }
     await Promise.all(this.threads.map((t) => t.close()));
   }
 
-  /** Ends every worker at once, as a crash would; for tests and diagnostics. Returns how many were ended. */
+  /** Ends every worker as a crash would, after its current batch; for tests and diagnostics. Returns how many. */
   async crashWorkers(): Promise<number> {
     const alive = this.threads.filter((t) => t.alive);
-    await Promise.all(alive.map((t) => t.terminate()));
+    await Promise.all(alive.map((t) => t.crash()));
     return alive.length;
   }
 
@@ -121,7 +122,7 @@ export class InferencePool {
       const free = this.threads.filter((t) => t.alive && this.assigned(t) < InferencePool.PIPELINE_DEPTH).sort((a, b) => this.assigned(a) - this.assigned(b))[0];
       if (!free) return;
       const job = this.queue.shift()!;
-      if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
+      this.unwatch(job);
       this.assignments.set(free, this.assigned(free) + 1);
       const done = () => {
         if (this.assignments.has(free)) this.assignments.set(free, this.assigned(free) - 1);
@@ -131,6 +132,39 @@ export class InferencePool {
         .then(() => free.run(job.feeds, job.dims, job.output))
         .then(job.resolve, job.reject)
         .finally(done);
+    }
+  }
+
+  /** An aborted call's batches leave the queue at once and are never run. */
+  private watch(signal: AbortSignal, job: Job): void {
+    let group = this.abortGroups.get(signal);
+    if (!group) {
+      const created: AbortGroup = {
+        jobs: new Set(),
+        onAbort: () => {
+          this.abortGroups.delete(signal);
+          for (const queued of created.jobs) {
+            const i = this.queue.indexOf(queued);
+            if (i !== -1) this.queue.splice(i, 1);
+            queued.reject(abortError());
+          }
+        },
+      };
+      group = created;
+      this.abortGroups.set(signal, group);
+      signal.addEventListener("abort", group.onAbort, { once: true });
+    }
+    group.jobs.add(job);
+  }
+
+  private unwatch(job: Job): void {
+    if (!job.signal) return;
+    const group = this.abortGroups.get(job.signal);
+    if (!group) return;
+    group.jobs.delete(job);
+    if (group.jobs.size === 0) {
+      job.signal.removeEventListener("abort", group.onAbort);
+      this.abortGroups.delete(job.signal);
     }
   }
 

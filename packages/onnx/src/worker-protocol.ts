@@ -8,7 +8,9 @@ export interface WorkerSettings {
 
 export type WorkerRequest =
   | { type: "run"; id: number; feeds: Record<string, BigInt64Array>; dims: number[]; output: string }
-  | { type: "close" };
+  | { type: "close" }
+  /** Ends the thread with this exit code after the batch it is running, as a crash would (tests, diagnostics). */
+  | { type: "exit"; code: number };
 
 export type WorkerResponse =
   | { type: "ready"; inputNames: string[]; outputNames: string[] }

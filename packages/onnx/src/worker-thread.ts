@@ -107,9 +107,15 @@ export class WorkerThread {
     await exited;
   }
 
-  /** Ends the thread at once, as a crash would (for tests and diagnostics). */
-  async terminate(): Promise<void> {
-    await this.worker.terminate();
+  /**
+   * Ends the thread as a crash would, right after the batch it is running: batches it holds beyond that fail.
+   * (Not worker.terminate(): ending a thread under a native ONNX Runtime run can take the whole process down.)
+   */
+  async crash(): Promise<void> {
+    if (this.dead) return;
+    const exited = new Promise((resolve) => this.worker.once("exit", resolve));
+    this.worker.postMessage({ type: "exit", code: 70 } satisfies WorkerRequest);
+    await exited;
   }
 
   private die(error: Error): void {
