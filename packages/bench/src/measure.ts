@@ -61,6 +61,9 @@ if (request.engine === "crossrank") {
     dtype: request.dtype,
     ...(request.batchTokens ? { batchTokens: request.batchTokens } : {}),
     ...(request.maxBatchSize ? { maxBatchSize: request.maxBatchSize } : {}),
+    // One session, as transformers.js runs: the comparison is of engines at equal threads (workers are measured
+    // by `pnpm soak --workers`).
+    workers: 1,
     threads: request.threads,
   } as const;
   const reranker = await createReranker(config);

@@ -2,12 +2,12 @@ import {
   cohereConfigSchema,
   defineHostedBackend,
   defineProvider,
+  requireApiKey,
   limitsFromConfig,
   HttpStatusError,
   InvalidResponseError,
   parseProviderConfig,
   parseRetryAfter,
-  RerankError,
   type CohereRerankerConfig,
   type RerankProvider,
 } from "@crossrank/core";
@@ -34,8 +34,7 @@ function bodyMessage(body: unknown): string {
  */
 export async function createProvider(input: CohereRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(cohereConfigSchema, input, "cohere");
-  const apiKey = config.apiKey ?? process.env.COHERE_API_KEY?.trim();
-  if (!apiKey) throw new RerankError("INVALID_CONFIG", "the cohere provider needs an API key: pass apiKey or set COHERE_API_KEY", { provider: "cohere" });
+  const apiKey = requireApiKey(config.apiKey, "COHERE_API_KEY", "cohere");
   const model = config.model ?? DEFAULT_MODEL;
   const client = new CohereClientV2({ token: apiKey, maxRetries: 0, ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}) });
 

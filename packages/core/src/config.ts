@@ -24,8 +24,8 @@ export const localConfigSchema = z
     dtype: z.enum(["fp32", "q8"]).default("fp32"),
     /** ONNX Runtime intra-op threads per worker; default: the cores this process may use, shared among the workers. */
     threads: positiveInt.optional(),
-    /** Inference workers, each its own ONNX Runtime session on a worker thread; batches of all calls spread over them. */
-    workers: positiveInt.default(1),
+    /** Inference workers, each its own ONNX Runtime session on a worker thread; default min(2, cores). */
+    workers: positiveInt.optional(),
     /** Most (query, document) pairs queued or running for this model; past it a call fails at once with OVERLOADED. */
     maxQueuedPairs: positiveInt.default(10_000),
     /** Per call: a call not finished by then fails, and its queued batches are dropped. */

@@ -196,6 +196,13 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
   };
 }
 
+/** The API key from the config, else from the provider's environment variable; a clear error naming both when neither is set. */
+export function requireApiKey(configured: string | undefined, variable: string, provider: string): string {
+  const key = configured ?? process.env[variable]?.trim();
+  if (!key) throw new RerankError("INVALID_CONFIG", `the ${provider} provider needs an API key: pass apiKey or set ${variable}`, { provider });
+  return key;
+}
+
 function hint(status: number, provider: string): string {
   if (status === 401) return ` (check the ${provider} API key)`;
   if (status === 403) return ` (the ${provider} API key may lack access to this model)`;

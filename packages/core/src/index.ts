@@ -1,7 +1,7 @@
 export type { RerankResult, RerankOptions, RerankProvider, DocumentScore, ScoringBackend } from "./types.js";
 export { RerankError, isRerankError, type RerankErrorCode } from "./errors.js";
 export { defineProvider } from "./define-provider.js";
-export { defineHostedBackend, limitsFromConfig, HttpStatusError, InvalidResponseError, type HostedBackendSpec, type HostedBatchResult, type HostedLimits } from "./hosted.js";
+export { defineHostedBackend, limitsFromConfig, requireApiKey, HttpStatusError, InvalidResponseError, type HostedBackendSpec, type HostedBatchResult, type HostedLimits } from "./hosted.js";
 export { withRetries, TransientError, parseRetryAfter, type RetryPolicy } from "./retry.js";
 export { withResultCache, type CacheOptions } from "./result-cache.js";
 export { createFallbackChain, type FallbackEvent, type FallbackMember } from "./fallback.js";

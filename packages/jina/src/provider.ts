@@ -1,12 +1,12 @@
 import {
   defineHostedBackend,
   defineProvider,
+  requireApiKey,
   InvalidResponseError,
   jinaConfigSchema,
   limitsFromConfig,
   parseProviderConfig,
   postJson,
-  RerankError,
   type JinaRerankerConfig,
   type RerankProvider,
 } from "@crossrank/core";
@@ -28,8 +28,7 @@ const response = z.object({ results: z.array(z.object({ index: z.number(), relev
  */
 export async function createProvider(input: JinaRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(jinaConfigSchema, input, "jina");
-  const apiKey = config.apiKey ?? process.env.JINA_API_KEY?.trim();
-  if (!apiKey) throw new RerankError("INVALID_CONFIG", "the jina provider needs an API key: pass apiKey or set JINA_API_KEY", { provider: "jina" });
+  const apiKey = requireApiKey(config.apiKey, "JINA_API_KEY", "jina");
   const model = config.model ?? DEFAULT_MODEL;
   const endpoint = `${(config.baseUrl ?? "https://api.jina.ai").replace(/\/+$/, "")}/v1/rerank`;
   const headers = { authorization: `Bearer ${apiKey}` };

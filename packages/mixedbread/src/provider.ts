@@ -1,13 +1,13 @@
 import {
   defineHostedBackend,
   defineProvider,
+  requireApiKey,
   limitsFromConfig,
   HttpStatusError,
   InvalidResponseError,
   mixedbreadConfigSchema,
   parseProviderConfig,
   parseRetryAfter,
-  RerankError,
   type MixedbreadRerankerConfig,
   type RerankProvider,
 } from "@crossrank/core";
@@ -33,8 +33,7 @@ function errorMessage(body: unknown, fallback: string): string {
  */
 export async function createProvider(input: MixedbreadRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(mixedbreadConfigSchema, input, "mixedbread");
-  const apiKey = config.apiKey ?? process.env.MXBAI_API_KEY?.trim();
-  if (!apiKey) throw new RerankError("INVALID_CONFIG", "the mixedbread provider needs an API key: pass apiKey or set MXBAI_API_KEY", { provider: "mixedbread" });
+  const apiKey = requireApiKey(config.apiKey, "MXBAI_API_KEY", "mixedbread");
   const model = config.model ?? DEFAULT_MODEL;
   const client = new Mixedbread({ apiKey, maxRetries: 0, timeout: config.timeoutMs + 60_000, ...(config.baseUrl ? { baseURL: config.baseUrl } : {}) });
 

@@ -4,3 +4,4 @@ export { SHAPES, VARIANTS, DTYPES, type ShapeName, type Variant, type Dtype, typ
 export type { BertWeights } from "./weights.js";
 export { FIXTURE_WORDS } from "./vocabulary.js";
 export { buildGemmModel, type GemmShape } from "./gemm.js";
+export { SeededRandom } from "./random.js";

@@ -5,7 +5,7 @@ import { createProvider } from "./provider.js";
 registerProvider("local", { createProvider });
 
 export { createProvider } from "./provider.js";
-export { defaultThreads } from "./threads.js";
+export { defaultThreads, defaultWorkers } from "./threads.js";
 export { crashInferenceWorkers, loadedSessionCount } from "./session-cache.js";
 export { ONNX_FILES } from "./model-files.js";
 export { workloadPlanner, type Workload } from "./diagnostics.js";

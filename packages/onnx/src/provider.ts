@@ -15,7 +15,7 @@ import { encodeAll, prepareModel } from "./model-setup.js";
 import type { EncodedPair } from "./pair-encoder.js";
 import { scoreLogits } from "./scoring.js";
 import { acquireSession, type InferenceSession } from "./session-cache.js";
-import { defaultThreads } from "./threads.js";
+import { defaultThreads, defaultWorkers } from "./threads.js";
 
 const P = "local";
 const SUPPORTED_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
@@ -25,10 +25,11 @@ const warnedFixtures = new Set<string>();
 /** The "local" provider: a cross-encoder in the Hugging Face ONNX layout, run by onnxruntime-node. */
 export async function createProvider(input: LocalRerankerConfig | ResolvedLocalConfig): Promise<RerankProvider> {
   const { config, dir, name, files, modelConfig, tokenizer, policy, padId } = await prepareModel(input);
+  const workers = config.workers ?? defaultWorkers();
   const { session, release } = await acquireSession({
     path: files.onnx,
-    threads: config.threads ?? defaultThreads(config.workers),
-    workers: config.workers,
+    threads: config.threads ?? defaultThreads(workers),
+    workers,
     maxQueuedPairs: config.maxQueuedPairs,
   });
   try {

@@ -8,3 +8,12 @@ import { availableParallelism } from "node:os";
 export function defaultThreads(workers = 1): number {
   return Math.max(1, Math.floor(availableParallelism() / workers));
 }
+
+/**
+ * Inference workers when the config names none: two where there are two cores or more. Measured on 2 cores with
+ * the MiniLM-L6 q8 shape (RESULTS.md), two single-threaded sessions beat one two-threaded session at 1, 8 and 32
+ * concurrent callers alike (small batches scale poorly across intra-op threads), for one more copy of the weights.
+ */
+export function defaultWorkers(): number {
+  return Math.min(2, availableParallelism());
+}

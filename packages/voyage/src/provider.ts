@@ -1,11 +1,11 @@
 import {
   defineHostedBackend,
   defineProvider,
+  requireApiKey,
   InvalidResponseError,
   limitsFromConfig,
   parseProviderConfig,
   postJson,
-  RerankError,
   voyageConfigSchema,
   type RerankProvider,
   type TokenBudget,
@@ -41,8 +41,7 @@ const response = z.object({ data: z.array(z.object({ index: z.number(), relevanc
  */
 export async function createProvider(input: VoyageRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(voyageConfigSchema, input, "voyage");
-  const apiKey = config.apiKey ?? process.env.VOYAGE_API_KEY?.trim();
-  if (!apiKey) throw new RerankError("INVALID_CONFIG", "the voyage provider needs an API key: pass apiKey or set VOYAGE_API_KEY", { provider: "voyage" });
+  const apiKey = requireApiKey(config.apiKey, "VOYAGE_API_KEY", "voyage");
   const model = config.model ?? DEFAULT_MODEL;
   const limits = TOKEN_LIMITS[model] ?? UNKNOWN_MODEL_LIMITS;
   const tokens: TokenBudget = {
