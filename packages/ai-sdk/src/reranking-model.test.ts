@@ -4,15 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY } from "../../../test/setup/fixture-paths.js";
 import { countingProvider, deepFreeze } from "../../../test/support/adapter-provider.js";
 import { FakeRerankApis, logitFor } from "../../../test/support/fake-rerank-apis.js";
+import { HARBOUR_QUERY, HARBOUR_TEXTS } from "../../../test/support/harbour.js";
 import { createCrossrank, crossrank, CrossrankRerankingModel } from "./index.js";
 
-const QUERY = "when is low tide at the harbour";
-const DOCS = [
-  "The harbour opens at dawn for fishing boats.",
-  "Tide tables list high and low water for each harbour.",
-  "A recipe for bread with flour and water.",
-  "Low tide exposes the harbour wall; check the tide tables before walking out.",
-];
+const QUERY = HARBOUR_QUERY;
+const DOCS = [...HARBOUR_TEXTS];
 const KEY = "sk-test-SECRET-ai-sdk-77";
 const apis = new FakeRerankApis(KEY);
 let local: RerankProvider;

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { describeConformance } from "../../../test/conformance/suite.js";
 import { TINY } from "../../../test/setup/fixture-paths.js";
 import { countingProvider, deepFreeze } from "../../../test/support/adapter-provider.js";
+import { HARBOUR_QUERY, HARBOUR_TEXTS } from "../../../test/support/harbour.js";
 import { CrossEncoderReranker } from "./cross-encoder-reranker.js";
 import { onRerankEvent, type RerankEndEvent } from "./rerank-events.js";
 
@@ -29,14 +30,8 @@ class HashingEmbedding extends BaseEmbedding {
   }
 }
 
-const QUERY = "when is low tide at the harbour";
-const TEXTS = [
-  "The harbour opens at dawn for fishing boats.",
-  "Tide tables list high and low water for each harbour.",
-  "A recipe for bread with flour and water.",
-  "Low tide exposes the harbour wall; check the tide tables before walking out.",
-  "Boats need fuel.",
-];
+const QUERY = HARBOUR_QUERY;
+const TEXTS = [...HARBOUR_TEXTS, "Boats need fuel."];
 const nodes = (): NodeWithScore[] => TEXTS.map((text, i) => ({ node: new TextNode({ id_: `n${i}`, text, metadata: { source: `s${i}` } }), score: 1 - i / 10 }));
 
 /** The adapter seen through crossrank's own contract (only postprocessNodes is called), for the conformance suite. */

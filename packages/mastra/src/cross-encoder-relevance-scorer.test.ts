@@ -4,16 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY } from "../../../test/setup/fixture-paths.js";
 import { countingProvider } from "../../../test/support/adapter-provider.js";
 import { FakeRerankApis } from "../../../test/support/fake-rerank-apis.js";
+import { HARBOUR_QUERY, HARBOUR_TEXTS } from "../../../test/support/harbour.js";
 import { CrossEncoderRelevanceScorer } from "./index.js";
 
-const QUERY = "when is low tide at the harbour";
-const TEXTS = [
-  "The harbour opens at dawn for fishing boats.",
-  "Tide tables list high and low water for each harbour.",
-  "A recipe for bread with flour and water.",
-  "Low tide exposes the harbour wall; check the tide tables before walking out.",
-  "Tide tables list high and low water for each harbour.",
-];
+const QUERY = HARBOUR_QUERY;
+// The last is a duplicate: it must be scored once.
+const TEXTS = [...HARBOUR_TEXTS, HARBOUR_TEXTS[1]!];
 /** Vector-store results as Mastra's query tools hand them over: id, score, metadata.text. */
 const RESULTS = TEXTS.map((text, i) => ({ id: `chunk-${i}`, score: 0.5, metadata: { text, source: `doc-${i}` } }));
 
