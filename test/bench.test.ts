@@ -32,4 +32,22 @@ describe.skipIf(skipWithoutSharedData("crossrank bench"))("crossrank bench", () 
     expect(ours[13]).toBe("-");
     expect(ours[14]).toMatch(/^[\d.]+×$/);
   });
+
+  it("--concurrency reports queries/s and p50/p95 at each level, for each worker count", async () => {
+    const { stdout } = await exec(process.execPath, [BIN, "bench", "--shapes", "tinybert-l2", "--dtypes", "q8", "--queries", "3", "--concurrency", "1,3", "--workers", "1,2"], {
+      timeout: 240_000,
+      maxBuffer: 4 * 1024 * 1024,
+    });
+    const rows = stdout.split("\n").filter((l) => /^\| tinybert-l2 \|/.test(l)).map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+    expect(rows.map((r) => [r[2], r[3]])).toEqual([
+      [expect.stringMatching(/^1 × \d+$/), "1"],
+      [expect.stringMatching(/^1 × \d+$/), "3"],
+      [expect.stringMatching(/^2 × \d+$/), "1"],
+      [expect.stringMatching(/^2 × \d+$/), "3"],
+    ]);
+    for (const r of rows) {
+      expect(Number(r[4])).toBeGreaterThan(0);
+      expect(Number(r[5])).toBeLessThanOrEqual(Number(r[6]));
+    }
+  });
 });

@@ -5,6 +5,7 @@ import type { ShapeName } from "@crossrank/model-fixtures";
 import { defaultThreads } from "@crossrank/onnx";
 import { measureGemmPeak, type MeasuredPeak } from "./gemm-peak.js";
 import { readCpu, specPeak, type SpecPeak } from "./machine.js";
+import type { ConcurrencyResult } from "./concurrency.js";
 import type { MeasureRequest, MeasureResult } from "./measure.js";
 import { benchModel } from "./models.js";
 
@@ -12,6 +13,7 @@ export { encoderFlops } from "./flops.js";
 export { measureGemmPeak, PEAK_SHAPE, type MeasuredPeak } from "./gemm-peak.js";
 export { readCpu, specPeak, type CpuReport, type SpecPeak } from "./machine.js";
 export type { MeasureRequest, MeasureResult } from "./measure.js";
+export type { ConcurrencyRequest, ConcurrencyResult } from "./concurrency.js";
 
 const run = promisify(execFile);
 
@@ -56,11 +58,14 @@ const percentile = (values: number[], p: number) => {
 };
 const median = (values: number[]) => percentile(values, 50);
 
-async function measure(request: MeasureRequest): Promise<MeasureResult> {
-  const script = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "./measure.ts" : "./measure.js", import.meta.url));
+/** Runs one of this package's scripts in a process of its own and returns its last line, parsed. */
+async function inProcess<T>(name: "measure" | "concurrency", request: unknown): Promise<T> {
+  const script = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? `./${name}.ts` : `./${name}.js`, import.meta.url));
   const { stdout } = await run(process.execPath, [...process.execArgv, script, JSON.stringify(request)], { maxBuffer: 16 * 1024 * 1024, timeout: 3_600_000 });
-  return JSON.parse(stdout.trim().split("\n").at(-1)!) as MeasureResult;
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as T;
 }
+
+const measure = (request: MeasureRequest) => inProcess<MeasureResult>("measure", request);
 
 /** The peak a configuration is compared with (measured in this run), and the spec-sheet figure as an aside. */
 export interface MachinePeaks {
@@ -156,6 +161,50 @@ export function formatReport(peak: MachinePeaks, summaries: ConfigSummary[]): st
     lines.push(
       `| ${s.engine} | ${s.shape} | ${s.dtype} | ${s.p50Ms.toFixed(0)} | ${s.p95Ms.toFixed(0)} | ${s.pairsPerSec.toFixed(0)} | ${s.tokensPerSec.toFixed(0)} | ${(s.paddingWaste * 100).toFixed(0)}% | ${s.gflops.toFixed(0)} | ${(s.peakFraction * 100).toFixed(0)}% | ${s.peakRssMb.toFixed(0)} (${s.modelMb.toFixed(0)}) | ${s.maxStallMs.toFixed(0)} | ${s.concurrentOverSequential === undefined ? "-" : s.concurrentOverSequential.toFixed(2)} | ${ratio(base)} | ${ratio(same)} |`,
     );
+  }
+  return lines.join("\n");
+}
+
+export interface ConcurrencyOptions {
+  dataDir: string;
+  tokenizerDir: string;
+  shapes: ShapeName[];
+  dtypes: ("fp32" | "q8")[];
+  queries: number;
+  /** Concurrent callers at each level, e.g. [1, 8, 32]. */
+  levels: number[];
+  /** Worker counts to compare; each gets the cores divided among its workers unless `threads` is set. */
+  workers: number[];
+  threads?: number;
+  log: (line: string) => void;
+}
+
+/** `crossrank bench --concurrency`: queries/s and latency at each level, for each worker count, in one run. */
+export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<ConcurrencyResult[]> {
+  const results: ConcurrencyResult[] = [];
+  for (const shape of options.shapes) {
+    const modelDir = await benchModel(shape, options.tokenizerDir);
+    for (const dtype of options.dtypes) {
+      for (const workers of options.workers) {
+        const threads = options.threads ?? defaultThreads(workers);
+        options.log(`running ${shape} ${dtype}, ${workers} worker(s) × ${threads} thread(s) at ${options.levels.join(", ")} callers …`);
+        results.push(await inProcess<ConcurrencyResult>("concurrency", { modelDir, dataDir: options.dataDir, dtype, queries: options.queries, workers, threads, levels: options.levels }));
+      }
+    }
+  }
+  return results;
+}
+
+export function formatConcurrency(results: ConcurrencyResult[]): string {
+  const lines = [
+    "| shape | dtype | workers × threads | callers | queries/s | p50 ms/query | p95 ms/query |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of results) {
+    const shape = r.request.modelDir.split(/[\\/]/).at(-1);
+    for (const l of r.levels) {
+      lines.push(`| ${shape} | ${r.request.dtype} | ${r.request.workers} × ${r.request.threads} | ${l.concurrency} | ${l.queriesPerSec.toFixed(2)} | ${l.p50Ms.toFixed(0)} | ${l.p95Ms.toFixed(0)} |`);
+    }
   }
   return lines.join("\n");
 }

@@ -46,6 +46,8 @@ export function benchCommand(io: CliIO): Command {
     .option("--batch-tokens <n>", "crossrank's batchTokens (default: its own default)", positiveInt)
     .option("--max-batch-size <n>", "crossrank's maxBatchSize (default: its own default)", positiveInt)
     .option("--threads <n>", "ONNX Runtime intra-op threads for both engines and the peak measurement (default: the cores available)", positiveInt)
+    .option("--concurrency <levels>", "instead: queries/s and p50/p95 at these numbers of concurrent callers, e.g. 1,8,32", (v: string) => v.split(",").map((x) => positiveInt(x.trim())))
+    .option("--workers <list>", "with --concurrency: worker counts to compare (default 1,2)", (v: string) => v.split(",").map((x) => positiveInt(x.trim())))
     .option("--crossrank-only", "skip the transformers.js baseline (for tuning)")
     .option("--out <file>", "also write the Markdown table to this file")
     .action(async (opts: {
@@ -59,6 +61,8 @@ export function benchCommand(io: CliIO): Command {
         batchTokens?: number;
         maxBatchSize?: number;
         threads?: number;
+        concurrency?: number[];
+        workers?: number[];
         crossrankOnly?: boolean;
       }) => {
       const dataDir = opts.data ?? defaultDataDir();
@@ -66,6 +70,23 @@ export function benchCommand(io: CliIO): Command {
       const tokenizerDir = opts.tokenizer ?? join(dataDir, "..", "..", "models", "bert-base-uncased-tokenizer");
       if (!existsSync(join(tokenizerDir, "tokenizer.json"))) throw new RerankError("INVALID_INPUT", `no tokenizer.json in ${tokenizerDir}; pass --tokenizer`);
       const bench = await loadBench();
+      if (opts.concurrency) {
+        const results = await bench.runConcurrencyBench({
+          dataDir,
+          tokenizerDir,
+          shapes: opts.shapes,
+          dtypes: opts.dtypes,
+          queries: opts.queries,
+          levels: opts.concurrency,
+          workers: opts.workers ?? [1, 2],
+          threads: opts.threads,
+          log: (line) => io.stderr.write(`${line}\n`),
+        });
+        const table = bench.formatConcurrency(results);
+        io.stdout.write(`${table}\n`);
+        if (opts.out) await writeFile(opts.out, `${table}\n`);
+        return;
+      }
       const { peak, summaries } = await bench.runBench({
         dataDir,
         tokenizerDir,
