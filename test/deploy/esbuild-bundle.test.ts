@@ -47,7 +47,7 @@ beforeAll(async () => {
     await mkdir(join(deployed, "node_modules"), { recursive: true });
     await cp(join(project, "node_modules", pkg), join(deployed, "node_modules", pkg), { recursive: true });
   }
-}, 900_000);
+}, 1_200_000);
 
 describe("an esbuild bundle (the Lambda recipe)", () => {
   it("is one file with no worker file to find and no build path in it", async () => {

@@ -42,7 +42,7 @@ beforeAll(async () => {
   const scored = await reranker.rerank(QUERY, candidates.map((c) => c.text), { topN: 3 });
   expectedSearch = scored.map((r) => ({ id: candidates[r.index]!.id, relevanceScore: r.score }));
   await reranker.close?.();
-}, 900_000);
+}, 1_200_000);
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));

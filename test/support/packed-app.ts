@@ -52,8 +52,17 @@ export async function npmProject(options: {
   await writeFile(join(dir, "package.json"), JSON.stringify(pkg, null, 2));
   await writeFile(join(dir, ".npmrc"), "onnxruntime-node-install=skip\nfund=false\naudit=false\n");
   await mkdir(dir, { recursive: true });
-  await exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, env: userEnv(), timeout: 600_000, maxBuffer: 32 * 1024 * 1024 });
-  return dir;
+  // The registry is the one thing here that can stall (a request that never answers was seen once): each
+  // attempt is bounded, and a stalled one is tried again from npm's cache.
+  const args = ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "--fetch-timeout=60000", "--fetch-retries=4"];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await exec("npm", args, { cwd: dir, env: userEnv(), timeout: 300_000, killSignal: "SIGKILL", maxBuffer: 32 * 1024 * 1024 });
+      return dir;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 /**
