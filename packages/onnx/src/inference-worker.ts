@@ -81,10 +81,12 @@ async function main(): Promise<void> {
     try {
       const feeds: Record<string, Ort.Tensor> = {};
       for (const [name, data] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor("int64", data, request.dims);
+      const started = performance.now();
       const result = await session.run(feeds, [request.output]);
+      const runMs = performance.now() - started;
       const tensor = result[request.output]!;
       const data = tensor.data as Float32Array;
-      post({ type: "result", id: request.id, data, dims: [...tensor.dims], dtype: tensor.type }, [data.buffer as ArrayBuffer]);
+      post({ type: "result", id: request.id, data, dims: [...tensor.dims], dtype: tensor.type, runMs }, [data.buffer as ArrayBuffer]);
     } catch (error) {
       post({ type: "run-error", id: request.id, message: (error as Error).message });
     }

@@ -15,5 +15,6 @@ export type WorkerRequest =
 export type WorkerResponse =
   | { type: "ready"; inputNames: string[]; outputNames: string[] }
   | { type: "load-error"; reason: "runtime" | "model"; message: string }
-  | { type: "result"; id: number; data: Float32Array; dims: number[]; dtype: string }
+  /** `runMs`: the session's own run time, without the time the batch waited in a queue. */
+  | { type: "result"; id: number; data: Float32Array; dims: number[]; dtype: string; runMs: number }
   | { type: "run-error"; id: number; message: string };

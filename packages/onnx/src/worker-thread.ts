@@ -8,6 +8,8 @@ export interface RunResult {
   data: Float32Array;
   dims: number[];
   dtype: string;
+  /** How long the session ran the batch (queueing excluded). */
+  runMs: number;
 }
 
 export interface Signature {
@@ -57,7 +59,7 @@ export class WorkerThread {
           const p = this.pending.get(message.id);
           this.pending.delete(message.id);
           this.refresh();
-          if (message.type === "result") p?.resolve({ data: message.data, dims: message.dims, dtype: message.dtype });
+          if (message.type === "result") p?.resolve({ data: message.data, dims: message.dims, dtype: message.dtype, runMs: message.runMs });
           else p?.reject(new RerankError("PROVIDER_ERROR", `ONNX Runtime failed to run ${settings.path}: ${message.message}`, { provider: "local" }));
         }
       });
