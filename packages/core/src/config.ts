@@ -40,6 +40,11 @@ export const localConfigSchema = z
     batchTokens: positiveInt.default(1024),
     /** Most pairs in one inference batch. */
     maxBatchSize: positiveInt.default(4),
+    /**
+     * Load the weights by mapping a once-made copy of the model (under CROSSRANK_CACHE_DIR/weights) instead of
+     * reading them into memory: less memory per process and per worker, at the price of that copy on disk.
+     */
+    mapWeights: z.boolean().default(true),
     ...sharedOptions,
   })
   .strict();

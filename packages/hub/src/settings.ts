@@ -7,6 +7,8 @@ export interface HubSettings {
   token: string | undefined;
   offline: boolean;
   cacheDir: string;
+  /** Models rewritten with their weights in a mappable file (@crossrank/onnx), keyed by the original file. */
+  weightsDir: string;
   modelsDir: string | undefined;
 }
 
@@ -19,6 +21,7 @@ export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
     token: env.HF_TOKEN?.trim() || undefined,
     offline: truthy(env.CROSSRANK_OFFLINE) || truthy(env.HF_HUB_OFFLINE),
     cacheDir: resolve(cacheRoot, "models"),
+    weightsDir: resolve(cacheRoot, "weights"),
     modelsDir: env.CROSSRANK_MODELS_DIR?.trim() ? resolve(env.CROSSRANK_MODELS_DIR.trim()) : undefined,
   };
 }

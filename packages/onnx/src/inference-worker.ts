@@ -48,10 +48,13 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    session = await ort.InferenceSession.create(settings.path, {
+    session = await ort.InferenceSession.create(settings.loadPath, {
       executionProviders: ["cpu"],
       graphOptimizationLevel: "all",
       executionMode: "sequential",
+      // Batches differ in shape from one to the next, and a planned block per shape held 30-90% more memory for
+      // activations than allocating tensor by tensor, with no gain in speed (benchmarks/RESULTS.md).
+      enableMemPattern: false,
       interOpNumThreads: 1,
       intraOpNumThreads: settings.threads,
     });

@@ -9,7 +9,9 @@ import {
   type RerankProvider,
   type ResolvedLocalConfig,
 } from "@crossrank/core";
+import { hubSettings } from "@crossrank/hub";
 import { dedupePairs, padBatch, planBatches } from "./batching.js";
+import { mappableModel } from "./mapped-model.js";
 import type { ModelConfig } from "./model-config.js";
 import { encodeAll, prepareModel } from "./model-setup.js";
 import type { EncodedPair } from "./pair-encoder.js";
@@ -21,6 +23,23 @@ const P = "local";
 const SUPPORTED_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
 
 const warnedFixtures = new Set<string>();
+const warnedUnmapped = new Set<string>();
+
+/** The mappable copy of a model, or the model itself (with a one-time warning) when the copy cannot be made. */
+async function mappableOrOriginal(onnxPath: string): Promise<string> {
+  try {
+    return await mappableModel(onnxPath, hubSettings().weightsDir);
+  } catch (error) {
+    if (!warnedUnmapped.has(onnxPath)) {
+      warnedUnmapped.add(onnxPath);
+      process.emitWarning(
+        `${onnxPath}: could not make the copy with mappable weights (${(error as Error).message}); loading the weights into memory instead, which takes about twice the model's size while loading. Point CROSSRANK_CACHE_DIR at a writable folder, or set mapWeights: false to load this way without this warning`,
+        { code: "CROSSRANK_WEIGHTS_NOT_MAPPED" },
+      );
+    }
+    return onnxPath;
+  }
+}
 
 /** The "local" provider: a cross-encoder in the Hugging Face ONNX layout, run by onnxruntime-node. */
 export async function createProvider(input: LocalRerankerConfig | ResolvedLocalConfig): Promise<RerankProvider> {
@@ -28,6 +47,7 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
   const workers = config.workers ?? defaultWorkers();
   const { session, release } = await acquireSession({
     path: files.onnx,
+    loadPath: config.mapWeights ? await mappableOrOriginal(files.onnx) : files.onnx,
     threads: config.threads ?? defaultThreads(workers),
     workers,
     maxQueuedPairs: config.maxQueuedPairs,

@@ -17,7 +17,7 @@ interface Entry {
 
 const pools = new Map<string, Entry>();
 
-const keyOf = (s: PoolSettings) => JSON.stringify([s.path, s.threads, s.workers]);
+const keyOf = (s: PoolSettings) => JSON.stringify([s.path, s.loadPath, s.threads, s.workers]);
 
 /**
  * One pool per (model file, threads, workers), shared by every provider that uses it: a model's weights are loaded

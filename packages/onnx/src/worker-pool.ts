@@ -2,7 +2,10 @@ import { RerankError } from "@crossrank/core";
 import { WorkerThread, type RunResult, type Signature } from "./worker-thread.js";
 
 export interface PoolSettings {
+  /** The model file as the user knows it (errors, pool keys). */
   path: string;
+  /** The file the session loads: `path`, or its copy with mappable weights (mapped-model.ts). */
+  loadPath: string;
   /** Intra-op threads of each worker's session. */
   threads: number;
   /** Inference workers, each with its own session. */
@@ -105,7 +108,7 @@ export class InferencePool {
   }
 
   private spawn(): WorkerThread {
-    const thread = new WorkerThread({ path: this.settings.path, threads: this.settings.threads }, (dead) => {
+    const thread = new WorkerThread({ path: this.settings.path, loadPath: this.settings.loadPath, threads: this.settings.threads }, (dead) => {
       const i = this.threads.indexOf(dead);
       if (i !== -1) this.threads.splice(i, 1);
       this.assignments.delete(dead);

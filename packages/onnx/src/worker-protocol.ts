@@ -1,6 +1,8 @@
 /** Messages between the main thread and the inference worker. */
 export interface WorkerSettings {
   path: string;
+  /** What ONNX Runtime opens: `path` or its copy with mappable weights. */
+  loadPath: string;
   threads: number;
   /** Files (or folders ending in /) to resolve onnxruntime-node from, in order. */
   searchFrom: string[];
