@@ -1,4 +1,5 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { readdirSync } from "node:fs";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createReranker } from "@crossrank/core";
@@ -31,5 +32,42 @@ describe("a MiniLM-L6-shaped model", () => {
     expect(results).toHaveLength(100);
     expect(new Set(results.map((r) => r.index)).size).toBe(100);
     expect(new Set(results.map((r) => r.score)).size).toBeGreaterThan(90);
+  });
+
+  it("loads its weights from a mapped copy by default, with scores identical to loading them whole", async () => {
+    const docs = ["the blue whale is the largest animal", "pacific ocean depth", "a recipe for bread"];
+    const mapped = await createReranker({ provider: "local", modelPath: dir, dtype: "fp32" });
+    const whole = await createReranker({ provider: "local", modelPath: dir, dtype: "fp32", mapWeights: false });
+    const [a, b] = [await mapped.rerank("largest whale", docs), await whole.rerank("largest whale", docs)];
+    await Promise.all([mapped.close!(), whole.close!()]);
+    expect(a.map((r) => [r.index, r.score])).toEqual(b.map((r) => [r.index, r.score]));
+    const weightsDir = join(process.env.CROSSRANK_CACHE_DIR!, "weights");
+    const copies = readdirSync(weightsDir).filter((d) => !d.includes(".tmp-"));
+    expect(copies.length).toBeGreaterThanOrEqual(1);
+    const sizes = await Promise.all(copies.map((c) => stat(join(weightsDir, c, "model.onnx.data")).then((s) => s.size / 1e6)));
+    expect(Math.max(...sizes)).toBeGreaterThan(85); // the weights moved out of the 91 MB model
+  });
+
+  it("falls back to loading the weights whole, with one warning, when the copy cannot be written", async () => {
+    const blocker = join(dir, "not-a-folder");
+    await writeFile(blocker, "");
+    const saved = process.env.CROSSRANK_CACHE_DIR;
+    process.env.CROSSRANK_CACHE_DIR = join(blocker, "cache");
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const reranker = await createReranker({ provider: "local", modelPath: dir, dtype: "q8" });
+      const results = await reranker.rerank("largest whale", ["the blue whale", "bread"]);
+      await reranker.close!();
+      expect(results).toHaveLength(2);
+      await new Promise((resolve) => setImmediate(resolve));
+      const notMapped = warnings.filter((w) => (w as NodeJS.ErrnoException).code === "CROSSRANK_WEIGHTS_NOT_MAPPED");
+      expect(notMapped).toHaveLength(1);
+      expect(notMapped[0]!.message).toMatch(/model_quantized\.onnx: could not make the copy .*CROSSRANK_CACHE_DIR.*mapWeights: false/);
+    } finally {
+      process.off("warning", onWarning);
+      process.env.CROSSRANK_CACHE_DIR = saved;
+    }
   });
 });

@@ -49,7 +49,7 @@ export interface ByteSource {
 
 /** Reads through a window so that walking many small fields costs few reads. */
 class WindowedReader {
-  private window = new Uint8Array(0);
+  private window: Uint8Array = new Uint8Array(0);
   private windowStart = 0;
   constructor(private readonly source: ByteSource) {}
 
@@ -146,7 +146,7 @@ export interface SplitModel {
  * Plans the split of a model into a model and a weights file named `dataFile` beside it, reading only its structure.
  * Returns undefined when there is nothing to do: no large inline weights, or weights that are external already.
  */
-export async function splitWeights(source: ByteSource, dataFile: string): Promise<SplitModel | undefined> {
+export async function splitWeights(source: ByteSource, dataFile: string, minExternalBytes = MIN_EXTERNAL_BYTES): Promise<SplitModel | undefined> {
   const reader = new WindowedReader(source);
   const out = new Parts();
   const weights: SplitModel["weights"] = [];
@@ -170,7 +170,7 @@ export async function splitWeights(source: ByteSource, dataFile: string): Promis
       for await (const t of fields(reader, g.valueStart, g.end)) {
         if (t.number === TENSOR_EXTERNAL_DATA) return undefined; // external already: leave the model as exported
         if (t.number === TENSOR_DATA_LOCATION && t.wire === WIRE_VARINT && (await reader.varint(t.valueStart)).value === LOCATION_EXTERNAL) return undefined;
-        if (t.number === TENSOR_RAW_DATA && t.wire === WIRE_BYTES && t.end - t.valueStart >= MIN_EXTERNAL_BYTES) raw = { from: t.valueStart, length: t.end - t.valueStart };
+        if (t.number === TENSOR_RAW_DATA && t.wire === WIRE_BYTES && t.end - t.valueStart >= minExternalBytes) raw = { from: t.valueStart, length: t.end - t.valueStart };
         else tensor.push(await reader.slice(t.start, t.end));
       }
       if (!raw) {

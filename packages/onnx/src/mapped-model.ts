@@ -8,7 +8,7 @@ const MODEL = "model.onnx";
 const DATA = "model.onnx.data";
 const COPY_CHUNK = 4 * 1024 * 1024;
 
-function fileSource(file: FileHandle, length: number): ByteSource {
+export function fileSource(file: FileHandle, length: number): ByteSource {
   return {
     length,
     async read(start, end) {
@@ -26,7 +26,7 @@ function fileSource(file: FileHandle, length: number): ByteSource {
  * Returns `onnxPath` itself when the model has nothing to split. Throws on file-system errors (a read-only cache).
  * The weights are copied in chunks: making the copy never holds the model in memory.
  */
-export async function mappableModel(onnxPath: string, weightsDir: string): Promise<string> {
+export async function mappableModel(onnxPath: string, weightsDir: string, minExternalBytes?: number): Promise<string> {
   const real = await realpath(onnxPath);
   const info = await stat(real);
   const key = createHash("sha256").update(`${real}\0${info.size}\0${info.mtimeMs}`).digest("hex").slice(0, 24);
@@ -35,7 +35,7 @@ export async function mappableModel(onnxPath: string, weightsDir: string): Promi
 
   const source = await open(real, "r");
   try {
-    const split = await splitWeights(fileSource(source, info.size), DATA);
+    const split = await splitWeights(fileSource(source, info.size), DATA, minExternalBytes);
     if (!split) return onnxPath;
     // Written to a private folder and renamed into place, so another process never sees half a model.
     const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;

@@ -1,0 +1,117 @@
+import { mkdtemp, open, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type Ort from "onnxruntime-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TINY } from "../../../test/setup/fixture-paths.js";
+import { OnnxFormatError, splitWeights, WEIGHT_ALIGNMENT, type ByteSource } from "./external-weights.js";
+import { fileSource, mappableModel } from "./mapped-model.js";
+
+const ort = createRequire(import.meta.url)("onnxruntime-node") as typeof Ort;
+const MODEL = join(TINY.bert, "onnx/model.onnx");
+const QUANTIZED = join(TINY.bert, "onnx/model_quantized.onnx");
+// The tiny fixture's tensors are all under the default threshold; a low one makes them move.
+const SMALL = 1024;
+
+const memory = (bytes: Uint8Array): ByteSource => ({ length: bytes.length, read: async (s, e) => bytes.slice(s, e) });
+
+async function logits(path: string): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(path, { intraOpNumThreads: 1 });
+  const dims = [2, 6];
+  const tensor = (values: number[]) => new ort.Tensor("int64", BigInt64Array.from(values.map(BigInt)), dims);
+  const feeds: Record<string, Ort.Tensor> = {
+    input_ids: tensor([2, 10, 11, 3, 12, 3, 2, 13, 14, 15, 3, 0]),
+    attention_mask: tensor([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0]),
+    token_type_ids: tensor([0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0]),
+  };
+  for (const name of Object.keys(feeds)) if (!session.inputNames.includes(name)) delete feeds[name];
+  const out = await session.run(feeds);
+  await session.release();
+  return out[session.outputNames[0]!]!.data as Float32Array;
+}
+
+describe("splitWeights", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "crossrank-weights-"));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it("leaves a model alone when no tensor is large enough to map", async () => {
+    expect(await splitWeights(memory(await readFile(MODEL)), "model.onnx.data")).toBeUndefined();
+  });
+
+  it.each([
+    ["fp32", MODEL],
+    ["q8", QUANTIZED],
+  ])("moves the large weights to aligned offsets, and the split model computes exactly what the original does (%s)", async (_, path) => {
+    const original = await readFile(path);
+    const split = (await splitWeights(memory(original), "model.onnx.data", SMALL))!;
+    expect(split.weights.length).toBeGreaterThan(2);
+    const data = Buffer.alloc(split.weightsLength);
+    for (const w of split.weights) {
+      expect(w.offset % WEIGHT_ALIGNMENT).toBe(0);
+      expect(w.length).toBeGreaterThanOrEqual(SMALL);
+      original.copy(data, w.offset, w.from, w.from + w.length);
+    }
+    const moved = split.weights.reduce((n, w) => n + w.length, 0);
+    expect(split.model.length).toBeLessThan(original.length - moved + 4096);
+    const out = join(dir, `split-${_}`);
+    await rm(out, { recursive: true, force: true });
+    await import("node:fs/promises").then((fs) => fs.mkdir(out));
+    await writeFile(join(out, "model.onnx"), split.model);
+    await writeFile(join(out, "model.onnx.data"), data);
+    expect(Array.from(await logits(join(out, "model.onnx")))).toEqual(Array.from(await logits(path)));
+    // A model whose weights are external already is left as it is.
+    expect(await splitWeights(memory(split.model), "model.onnx.data", SMALL)).toBeUndefined();
+  });
+
+  it("rejects bytes that are not an ONNX model", async () => {
+    await expect(splitWeights(memory(new TextEncoder().encode("not a model at all")), "d", SMALL)).rejects.toThrow(OnnxFormatError);
+    const truncated = (await readFile(MODEL)).subarray(0, 5000);
+    await expect(splitWeights(memory(truncated), "d", SMALL)).rejects.toThrow(/runs past its message/);
+  });
+});
+
+describe("mappableModel", () => {
+  let cache: string;
+  let model: string;
+  beforeAll(async () => {
+    cache = await mkdtemp(join(tmpdir(), "crossrank-mapped-"));
+    model = join(cache, "source.onnx");
+    await writeFile(model, await readFile(MODEL));
+  });
+  afterAll(async () => rm(cache, { recursive: true, force: true }));
+
+  it("makes the copy once, reuses it, and makes a new one when the model file changes", async () => {
+    const weightsDir = join(cache, "weights");
+    const first = await mappableModel(model, weightsDir, SMALL);
+    expect(first).not.toBe(model);
+    expect((await stat(`${first}.data`)).size).toBeGreaterThan(0);
+    expect(JSON.parse(await readFile(join(first, "../source.json"), "utf8"))).toMatchObject({ source: expect.stringContaining("source.onnx") });
+    const made = (await stat(first)).mtimeMs;
+    expect(await mappableModel(model, weightsDir, SMALL)).toBe(first);
+    expect((await stat(first)).mtimeMs).toBe(made);
+    await utimes(model, new Date(), new Date(Date.now() + 5000));
+    const second = await mappableModel(model, weightsDir, SMALL);
+    expect(second).not.toBe(first);
+    expect(Array.from(await logits(second))).toEqual(Array.from(await logits(model)));
+  });
+
+  it("returns the model itself when there is nothing to map, and fails when the cache cannot be written", async () => {
+    expect(await mappableModel(model, join(cache, "other-weights"))).toBe(model);
+    const notADir = join(cache, "a-file");
+    await writeFile(notADir, "x");
+    await expect(mappableModel(model, join(notADir, "weights"), SMALL)).rejects.toThrow(/ENOTDIR|EEXIST/);
+  });
+
+  it("reads through a file handle without a short read", async () => {
+    const handle = await open(MODEL, "r");
+    const { size } = await stat(MODEL);
+    const source = fileSource(handle, size);
+    const bytes = await source.read(10, 20);
+    await handle.close();
+    expect(Buffer.from(bytes)).toEqual((await readFile(MODEL)).subarray(10, 20));
+  });
+});
