@@ -36,8 +36,11 @@ export const localConfigSchema = z
     longDocuments: z.enum(["truncate", "chunk"]).default("truncate"),
     /** Tokens two neighbouring windows share in "chunk" mode; default a quarter of the window. */
     chunkOverlap: z.number().int().nonnegative().optional(),
-    /** Most padded tokens (batch size × longest pair) in one inference batch. */
-    batchTokens: positiveInt.default(1024),
+    /**
+     * Most padded tokens (batch size × longest pair) in one inference batch. Activation memory grows with it;
+     * speed hardly does past a few hundred tokens (benchmarks/RESULTS.md).
+     */
+    batchTokens: positiveInt.default(512),
     /** Most pairs in one inference batch. */
     maxBatchSize: positiveInt.default(4),
     /**

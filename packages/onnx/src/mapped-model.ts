@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, open, realpath, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { hubSettings } from "@crossrank/hub";
 import { splitWeights, type ByteSource } from "./external-weights.js";
 
 const MODEL = "model.onnx";
@@ -26,6 +27,14 @@ export function fileSource(file: FileHandle, length: number): ByteSource {
  * Returns `onnxPath` itself when the model has nothing to split. Throws on file-system errors (a read-only cache).
  * The weights are copied in chunks: making the copy never holds the model in memory.
  */
+/**
+ * Makes the mapped copy of a model file ahead of time (at build or deploy time, so that a server whose cache is
+ * read-only at run time finds it there). Returns the file a session should load.
+ */
+export async function mapModelWeights(onnxPath: string, weightsDir = hubSettings().weightsDir): Promise<string> {
+  return mappableModel(onnxPath, weightsDir);
+}
+
 export async function mappableModel(onnxPath: string, weightsDir: string, minExternalBytes?: number): Promise<string> {
   const real = await realpath(onnxPath);
   const info = await stat(real);
