@@ -198,6 +198,19 @@ describe("local provider: sessions", () => {
     expect(ticks).toBeGreaterThan(Math.max(10, ms / 20));
   });
 
+  it("works in a process started with Node flags that a worker thread refuses", async () => {
+    const script = `
+      import { createReranker } from "@crossrank/core";
+      const r = await createReranker({ provider: "local", modelPath: ${JSON.stringify(TINY.bert)} });
+      const results = await r.rerank("whale", ["a whale", "bread"]);
+      await r.close();
+      console.log(JSON.stringify(results.map((x) => x.index).sort()));
+    `;
+    // Both are per-process flags: passed on to a worker they fail with ERR_WORKER_INVALID_EXEC_ARGV.
+    const { stdout } = await promisify(execFile)(process.execPath, ["--max-semi-space-size=4", "--expose-gc", "--input-type=module", "-e", script], { timeout: 60_000 });
+    expect(JSON.parse(stdout)).toEqual([0, 1]);
+  });
+
   it("stops at the next batch when aborted mid-rerank", async () => {
     await withReranker({ provider: "local", modelPath: TINY.bert, maxBatchSize: 1 }, async (r) => {
       const controller = new AbortController();

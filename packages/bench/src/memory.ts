@@ -11,6 +11,8 @@ import { parseArgs } from "node:util";
 const { values } = parseArgs({
   options: {
     shape: { type: "string", default: "minilm-l6" },
+    /** A model folder made before (by `crossrank bench`): skips loading the model generator, which is not crossrank. */
+    model: { type: "string" },
     dtype: { type: "string", default: "fp32" },
     queries: { type: "string", default: "43" },
     workers: { type: "string", default: "1" },
@@ -48,9 +50,8 @@ function stage(name: string): void {
 console.log("| stage | RSS MB | anonymous | file pages | PSS | peak RSS | main JS heap |");
 console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 stage("node started");
-const { benchModel } = await import("./models.js");
 const { loadDl19 } = await import("./dl19.js");
-const modelDir = await benchModel(values.shape as "minilm-l6", values.tokenizer);
+const modelDir = values.model ?? (await import("./models.js").then((m) => m.benchModel(values.shape as "minilm-l6", values.tokenizer)));
 const data = await loadDl19(values.data, Number(values.queries));
 stage(`the benchmark's model and ${data.length} DL19 queries ready (not crossrank)`);
 const { createReranker } = await import("@crossrank/core");

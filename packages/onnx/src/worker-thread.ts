@@ -38,10 +38,10 @@ export class WorkerThread {
     private readonly settings: Omit<WorkerSettings, "searchFrom">,
     private readonly onDeath: (thread: WorkerThread) => void,
   ) {
-    // The worker keeps the process's flags except those that only fit the main script (--input-type of `node -e`).
-    const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--input-type"));
+    // No Node flags for the worker: its code is self-contained, and a worker refuses some flags an app may run with
+    // (--max-semi-space-size, --expose-gc: ERR_WORKER_INVALID_EXEC_ARGV) or misreads others (--input-type of `node -e`).
     const { entry, eval: isEval } = inferenceWorkerEntry();
-    this.worker = new Worker(entry, { workerData: { ...settings, searchFrom: searchFrom() } satisfies WorkerSettings, execArgv, eval: isEval });
+    this.worker = new Worker(entry, { workerData: { ...settings, searchFrom: searchFrom() } satisfies WorkerSettings, execArgv: [], eval: isEval });
     this.ready = new Promise<Signature>((resolve, reject) => {
       this.worker.on("message", (message: WorkerResponse) => {
         if (message.type === "ready") {
