@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createReranker } from "@crossrank/core";
 import { FIXTURE_WORDS, writeFixtureModel } from "@crossrank/model-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "./support/failure.js";
 
 /** The full-size path: a model with MiniLM-L6's exact shapes (22.7M parameters, 30,522-token vocabulary). */
 describe("a MiniLM-L6-shaped model", () => {
@@ -46,6 +47,21 @@ describe("a MiniLM-L6-shaped model", () => {
     expect(copies.length).toBeGreaterThanOrEqual(1);
     const sizes = await Promise.all(copies.map((c) => stat(join(weightsDir, c, "model.onnx.data")).then((s) => s.size / 1e6)));
     expect(Math.max(...sizes)).toBeGreaterThan(85); // the weights moved out of the 91 MB model
+  });
+
+  it("names the mapped copy, and how to remake it, when that copy is damaged", async () => {
+    const weightsDir = join(process.env.CROSSRANK_CACHE_DIR!, "weights");
+    const copies = readdirSync(weightsDir).filter((d) => !d.includes(".tmp-"));
+    // Damaged in a way its size does not show (a truncated weights file is noticed and the copy made again).
+    for (const c of copies) await writeFile(join(weightsDir, c, "model.onnx"), "not a model");
+    const e = await failure(createReranker({ provider: "local", modelPath: dir, dtype: "fp32" }));
+    expect(e.code).toBe("MODEL_LOAD_FAILED");
+    expect(e.message).toContain(join(dir, "onnx/model.onnx"));
+    expect(e.message).toMatch(/from its copy with mapped weights, .*weights.*model\.onnx: .*Delete .* to have the copy made again, or set mapWeights: false/);
+    for (const c of copies) await rm(join(weightsDir, c), { recursive: true, force: true });
+    const remade = await createReranker({ provider: "local", modelPath: dir, dtype: "fp32" });
+    expect(await remade.rerank("whale", ["a whale", "bread"])).toHaveLength(2);
+    await remade.close!();
   });
 
   it("falls back to loading the weights whole, with one warning, when the copy cannot be written", async () => {

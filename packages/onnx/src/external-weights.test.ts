@@ -1,4 +1,4 @@
-import { mkdtemp, open, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,6 +96,10 @@ describe("mappableModel", () => {
     await utimes(model, new Date(), new Date(Date.now() + 5000));
     const second = await mappableModel(model, weightsDir, SMALL);
     expect(second).not.toBe(first);
+    expect(Array.from(await logits(second))).toEqual(Array.from(await logits(model)));
+    // A copy whose weights file lost its end is made again, not reused.
+    await truncate(`${second}.data`, 100);
+    expect(await mappableModel(model, weightsDir, SMALL)).toBe(second);
     expect(Array.from(await logits(second))).toEqual(Array.from(await logits(model)));
   });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, open, realpath, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readFile, realpath, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { hubSettings } from "@crossrank/hub";
 import { splitWeights, type ByteSource } from "./external-weights.js";
@@ -8,6 +8,24 @@ import { splitWeights, type ByteSource } from "./external-weights.js";
 const MODEL = "model.onnx";
 const DATA = "model.onnx.data";
 const COPY_CHUNK = 4 * 1024 * 1024;
+
+/** Written last into a copy's folder: what it was made from, and how long its weights file must be. */
+interface CopyRecord {
+  source: string;
+  size: number;
+  mtimeMs: number;
+  weights: number;
+  weightsLength: number;
+}
+
+async function isComplete(dir: string): Promise<boolean> {
+  try {
+    const record = JSON.parse(await readFile(join(dir, "source.json"), "utf8")) as CopyRecord;
+    return existsSync(join(dir, MODEL)) && (await stat(join(dir, DATA))).size === record.weightsLength;
+  } catch {
+    return false;
+  }
+}
 
 export function fileSource(file: FileHandle, length: number): ByteSource {
   return {
@@ -40,12 +58,14 @@ export async function mappableModel(onnxPath: string, weightsDir: string, minExt
   const info = await stat(real);
   const key = createHash("sha256").update(`${real}\0${info.size}\0${info.mtimeMs}`).digest("hex").slice(0, 24);
   const dir = join(weightsDir, key);
-  if (existsSync(join(dir, MODEL)) && existsSync(join(dir, DATA))) return join(dir, MODEL);
+  if (await isComplete(dir)) return join(dir, MODEL);
 
   const source = await open(real, "r");
   try {
     const split = await splitWeights(fileSource(source, info.size), DATA, minExternalBytes);
     if (!split) return onnxPath;
+    // A copy that lost part of its weights file is made again.
+    await rm(dir, { recursive: true, force: true });
     // Written to a private folder and renamed into place, so another process never sees half a model.
     const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
     await mkdir(tmp, { recursive: true });
@@ -67,7 +87,7 @@ export async function mappableModel(onnxPath: string, weightsDir: string, minExt
         await data.close();
       }
       await writeFile(join(tmp, MODEL), split.model);
-      await writeFile(join(tmp, "source.json"), `${JSON.stringify({ source: real, size: info.size, mtimeMs: info.mtimeMs, weights: split.weights.length })}\n`);
+      await writeFile(join(tmp, "source.json"), `${JSON.stringify({ source: real, size: info.size, mtimeMs: info.mtimeMs, weights: split.weights.length, weightsLength: split.weightsLength } satisfies CopyRecord)}\n`);
       try {
         await rename(tmp, dir);
       } catch (error) {

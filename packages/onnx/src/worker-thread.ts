@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { callerFile, RerankError } from "@crossrank/core";
 import type { WorkerRequest, WorkerResponse, WorkerSettings } from "./worker-protocol.js";
@@ -51,9 +51,13 @@ export class WorkerThread {
           reject(
             message.reason === "runtime"
               ? new RerankError("PROVIDER_NOT_INSTALLED", `the local provider could not start ONNX Runtime: ${message.message}`, { provider: "local" })
-              : new RerankError("MODEL_LOAD_FAILED", `ONNX Runtime could not load ${settings.path}: ${message.message}. The file may be truncated or corrupt (re-download or re-export it)`, {
-                  provider: "local",
-                }),
+              : new RerankError(
+                  "MODEL_LOAD_FAILED",
+                  settings.loadPath === settings.path
+                    ? `ONNX Runtime could not load ${settings.path}: ${message.message}. The file may be truncated or corrupt (re-download or re-export it)`
+                    : `ONNX Runtime could not load ${settings.path} from its copy with mapped weights, ${settings.loadPath}: ${message.message}. Delete ${dirname(settings.loadPath)} to have the copy made again, or set mapWeights: false`,
+                  { provider: "local" },
+                ),
           );
         } else {
           const p = this.pending.get(message.id);
