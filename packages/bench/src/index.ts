@@ -59,9 +59,8 @@ const percentile = (values: number[], p: number) => {
 };
 const median = (values: number[]) => percentile(values, 50);
 
-/** Runs one of this package's scripts in a process of its own and returns its last line, parsed. */
 /**
- * Runs one configuration in a process of its own, always on the built packages with plain Node: run from the
+ * Runs one configuration in a process of its own and returns its last line, parsed; always on the built packages with plain Node: run from the
  * TypeScript sources (`pnpm crossrank`), a TypeScript loader would add its own thread and memory to every figure.
  */
 async function inProcess<T>(name: "measure" | "concurrency", request: unknown): Promise<T> {

@@ -6,7 +6,7 @@ import type Ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY } from "../../../test/setup/fixture-paths.js";
 import { OnnxFormatError, splitWeights, WEIGHT_ALIGNMENT, type ByteSource } from "./external-weights.js";
-import { fileSource, mappableModel } from "./mapped-model.js";
+import { fileSource, mapModelWeights } from "./mapped-model.js";
 
 const ort = createRequire(import.meta.url)("onnxruntime-node") as typeof Ort;
 const MODEL = join(TINY.bert, "onnx/model.onnx");
@@ -74,7 +74,7 @@ describe("splitWeights", () => {
   });
 });
 
-describe("mappableModel", () => {
+describe("mapModelWeights", () => {
   let cache: string;
   let model: string;
   beforeAll(async () => {
@@ -86,28 +86,28 @@ describe("mappableModel", () => {
 
   it("makes the copy once, reuses it, and makes a new one when the model file changes", async () => {
     const weightsDir = join(cache, "weights");
-    const first = await mappableModel(model, weightsDir, SMALL);
+    const first = await mapModelWeights(model, weightsDir, SMALL);
     expect(first).not.toBe(model);
     expect((await stat(`${first}.data`)).size).toBeGreaterThan(0);
     expect(JSON.parse(await readFile(join(first, "../source.json"), "utf8"))).toMatchObject({ source: expect.stringContaining("source.onnx") });
     const made = (await stat(first)).mtimeMs;
-    expect(await mappableModel(model, weightsDir, SMALL)).toBe(first);
+    expect(await mapModelWeights(model, weightsDir, SMALL)).toBe(first);
     expect((await stat(first)).mtimeMs).toBe(made);
     await utimes(model, new Date(), new Date(Date.now() + 5000));
-    const second = await mappableModel(model, weightsDir, SMALL);
+    const second = await mapModelWeights(model, weightsDir, SMALL);
     expect(second).not.toBe(first);
     expect(Array.from(await logits(second))).toEqual(Array.from(await logits(model)));
     // A copy whose weights file lost its end is made again, not reused.
     await truncate(`${second}.data`, 100);
-    expect(await mappableModel(model, weightsDir, SMALL)).toBe(second);
+    expect(await mapModelWeights(model, weightsDir, SMALL)).toBe(second);
     expect(Array.from(await logits(second))).toEqual(Array.from(await logits(model)));
   });
 
   it("returns the model itself when there is nothing to map, and fails when the cache cannot be written", async () => {
-    expect(await mappableModel(model, join(cache, "other-weights"))).toBe(model);
+    expect(await mapModelWeights(model, join(cache, "other-weights"))).toBe(model);
     const notADir = join(cache, "a-file");
     await writeFile(notADir, "x");
-    await expect(mappableModel(model, join(notADir, "weights"), SMALL)).rejects.toThrow(/ENOTDIR|EEXIST/);
+    await expect(mapModelWeights(model, join(notADir, "weights"), SMALL)).rejects.toThrow(/ENOTDIR|EEXIST/);
   });
 
   it("reads through a file handle without a short read", async () => {

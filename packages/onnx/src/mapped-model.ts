@@ -40,20 +40,13 @@ export function fileSource(file: FileHandle, length: number): ByteSource {
 }
 
 /**
- * The model file the worker should load: a copy of `onnxPath` with its weights in a mappable file (see
+ * The model file a session should load: a copy of `onnxPath` with its weights in a mappable file (see
  * external-weights.ts), made once under `weightsDir` and reused while the original keeps its size and mtime.
  * Returns `onnxPath` itself when the model has nothing to split. Throws on file-system errors (a read-only cache).
- * The weights are copied in chunks: making the copy never holds the model in memory.
+ * The weights are copied in chunks: making the copy never holds the model in memory. The provider calls it on
+ * load; called at build or deploy time, it leaves the copy where a server with a read-only cache finds it.
  */
-/**
- * Makes the mapped copy of a model file ahead of time (at build or deploy time, so that a server whose cache is
- * read-only at run time finds it there). Returns the file a session should load.
- */
-export async function mapModelWeights(onnxPath: string, weightsDir = hubSettings().weightsDir): Promise<string> {
-  return mappableModel(onnxPath, weightsDir);
-}
-
-export async function mappableModel(onnxPath: string, weightsDir: string, minExternalBytes?: number): Promise<string> {
+export async function mapModelWeights(onnxPath: string, weightsDir = hubSettings().weightsDir, minExternalBytes?: number): Promise<string> {
   const real = await realpath(onnxPath);
   const info = await stat(real);
   const key = createHash("sha256").update(`${real}\0${info.size}\0${info.mtimeMs}`).digest("hex").slice(0, 24);

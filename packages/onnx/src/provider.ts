@@ -9,9 +9,8 @@ import {
   type RerankProvider,
   type ResolvedLocalConfig,
 } from "@crossrank/core";
-import { hubSettings } from "@crossrank/hub";
 import { dedupePairs, padBatch, planBatches } from "./batching.js";
-import { mappableModel } from "./mapped-model.js";
+import { mapModelWeights } from "./mapped-model.js";
 import type { ModelConfig } from "./model-config.js";
 import { encodeAll, prepareModel } from "./model-setup.js";
 import type { EncodedPair } from "./pair-encoder.js";
@@ -28,7 +27,7 @@ const warnedUnmapped = new Set<string>();
 /** The mappable copy of a model, or the model itself (with a one-time warning) when the copy cannot be made. */
 async function mappableOrOriginal(onnxPath: string): Promise<string> {
   try {
-    return await mappableModel(onnxPath, hubSettings().weightsDir);
+    return await mapModelWeights(onnxPath);
   } catch (error) {
     if (!warnedUnmapped.has(onnxPath)) {
       warnedUnmapped.add(onnxPath);
