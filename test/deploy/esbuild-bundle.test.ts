@@ -13,7 +13,7 @@ import { createReranker } from "@crossrank/core";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES_DIR, TINY } from "../setup/fixture-paths.js";
-import { npmProject, packPackages, userEnv } from "../support/packed-app.js";
+import { folderBytes, npmProject, packPackages, pruneLineFromReadme, userEnv } from "../support/packed-app.js";
 
 const exec = promisify(execFile);
 const QUERY = "when is low tide";
@@ -31,12 +31,15 @@ console.log(JSON.stringify(results));
 
 let project: string;
 let deployed: string;
+let bytesBeforePrune: number;
 
 beforeAll(async () => {
   project = await npmProject({
     name: "lambda",
     tarballs: await packPackages(),
     packageJson: { name: "lambda-app", private: true, dependencies: { "@crossrank/core": "0.1.0", "@crossrank/onnx": "0.1.0" } },
+    // The README's install line: ONNXRUNTIME_NODE_INSTALL=skip npm install @crossrank/core @crossrank/onnx
+    skipOnnxInstall: "env",
   });
   await writeFile(join(project, "app.ts"), APP);
   // The command the README gives: esbuild app.ts --bundle --platform=node --format=esm --external:onnxruntime-node
@@ -47,6 +50,10 @@ beforeAll(async () => {
     await mkdir(join(deployed, "node_modules"), { recursive: true });
     await cp(join(project, "node_modules", pkg), join(deployed, "node_modules", pkg), { recursive: true });
   }
+  bytesBeforePrune = await folderBytes(deployed);
+  // The README's size line, for this machine's platform instead of its example's linux/x64.
+  const prune = (await pruneLineFromReadme()).replace("linux/x64", `${process.platform}/${process.arch}`);
+  await exec("sh", ["-c", prune], { cwd: deployed });
 }, 1_200_000);
 
 describe("an esbuild bundle (the Lambda recipe)", () => {
@@ -55,6 +62,16 @@ describe("an esbuild bundle (the Lambda recipe)", () => {
     const code = await readFile(join(deployed, "dist/app.mjs"), "utf8");
     expect(code).not.toContain(project);
     expect(code).not.toMatch(/inference-worker\.js/);
+  });
+
+  it("fits a Lambda (250 MB unzipped) with room for a model once the README's line keeps one platform's binaries", async () => {
+    const after = await folderBytes(deployed);
+    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+    console.log(`esbuild deploy folder: ${mb(bytesBeforePrune)} as installed, ${mb(after)} with one platform's binaries`);
+    expect(bytesBeforePrune).toBeGreaterThan(after);
+    expect(after).toBeLessThan(150e6);
+    const platforms = await readdir(join(deployed, "node_modules/onnxruntime-node/bin/napi-v6"));
+    expect(platforms).toEqual([process.platform]);
   });
 
   it("runs from another folder with only dist/ and onnxruntime-node beside it, and ranks as plain Node does", async () => {

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { createReranker } from "@crossrank/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES_DIR, TINY } from "../setup/fixture-paths.js";
-import { freePort, npmProject, packPackages, userEnv } from "../support/packed-app.js";
+import { folderBytes, freePort, npmProject, packPackages, pruneLineFromReadme, userEnv } from "../support/packed-app.js";
 import { startProcess, waitForHttp, type ServerProcess } from "../support/server-process.js";
 
 const exec = promisify(execFile);
@@ -127,6 +127,12 @@ describe.sequential("examples/nextjs from the packed tarballs, no crossrank line
       await rm(join(deployed, "node_modules", pkg), { recursive: true, force: true });
       await cp(join(app, "node_modules", pkg), join(deployed, "node_modules", pkg), { recursive: true });
     }
+    const before = await folderBytes(deployed);
+    const prune = (await pruneLineFromReadme()).replace("linux/x64", `${process.platform}/${process.arch}`);
+    await exec("sh", ["-c", prune], { cwd: deployed });
+    const after = await folderBytes(deployed);
+    console.log(`Next.js standalone: ${(before / 1e6).toFixed(1)} MB as copied, ${(after / 1e6).toFixed(1)} MB with one platform's binaries`);
+    expect(after).toBeLessThan(250e6);
     const port = await freePort();
     const server = startProcess(process.execPath, [join(deployed, "server.js")], { cwd: deployed, env: { ...env, PORT: String(port), HOSTNAME: "127.0.0.1" } });
     servers.push(server);

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +37,11 @@ export async function npmProject(options: {
   /** A folder to copy the project from (node_modules and build output left out). */
   from?: string;
   packageJson?: Record<string, unknown>;
+  /**
+   * How onnxruntime-node's install script is skipped: the `.npmrc` line, or the environment variable the
+   * README's install command sets. Either way an install that runs the script fails offline.
+   */
+  skipOnnxInstall?: "npmrc" | "env";
 }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `crossrank-${options.name}-`));
   if (options.from) {
@@ -50,14 +55,16 @@ export async function npmProject(options: {
   }
   pkg.overrides = Object.fromEntries(Object.keys(options.tarballs).map((name) => [name, file(name)]));
   await writeFile(join(dir, "package.json"), JSON.stringify(pkg, null, 2));
-  await writeFile(join(dir, ".npmrc"), "onnxruntime-node-install=skip\nfund=false\naudit=false\n");
+  const viaEnv = options.skipOnnxInstall === "env";
+  await writeFile(join(dir, ".npmrc"), `${viaEnv ? "" : "onnxruntime-node-install=skip\n"}fund=false\naudit=false\n`);
   await mkdir(dir, { recursive: true });
   // The registry is the one thing here that can stall (a request that never answers was seen once): each
   // attempt is bounded, and a stalled one is tried again from npm's cache.
   const args = ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "--fetch-timeout=60000", "--fetch-retries=4"];
   for (let attempt = 1; ; attempt++) {
     try {
-      await exec("npm", args, { cwd: dir, env: userEnv(), timeout: 300_000, killSignal: "SIGKILL", maxBuffer: 32 * 1024 * 1024 });
+      const env = userEnv(viaEnv ? { ONNXRUNTIME_NODE_INSTALL: "skip" } : {});
+      await exec("npm", args, { cwd: dir, env, timeout: 300_000, killSignal: "SIGKILL", maxBuffer: 32 * 1024 * 1024 });
       return dir;
     } catch (error) {
       if (attempt === 3) throw error;
@@ -90,4 +97,24 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The README's line that keeps only one platform's onnxruntime-node binaries in a deploy folder, as written there
+ * (for linux x64), so the test runs exactly what a user copies.
+ */
+export async function pruneLineFromReadme(): Promise<string> {
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  const line = readme.split("\n").find((l) => l.startsWith("find node_modules/onnxruntime-node/bin "));
+  if (!line) throw new Error("README.md has no line starting with `find node_modules/onnxruntime-node/bin `");
+  return line.replace(/\s+#.*$/, "");
+}
+
+/** Bytes of every file below `dir`, links not followed: what a deploy archive would hold. */
+export async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await lstat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
 }
