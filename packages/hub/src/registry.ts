@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { checkFilePath, checkRepoId, checkRevision, parseModelName, passes } from "./names.js";
 import registryJson from "../../../models/registry.json" with { type: "json" };
 
 const fileSchema = z
   .object({
-    path: z.string().min(1),
+    path: z.string().refine(passes(checkFilePath), "not a safe file path"),
     /** Exact byte size and sha256, where the hub publishes them and they were confirmed. */
     size: z.number().int().positive().optional(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
@@ -15,9 +16,9 @@ const fileSchema = z
 const modelSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/),
-    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
+    repo: z.string().refine(passes((v) => checkRepoId(v)), "not a hub id"),
     /** A commit id pins the files; a branch name follows the repo. */
-    revision: z.string().min(1),
+    revision: z.string().refine(passes(checkRevision), "not a valid revision"),
     source: z.string(),
     family: z.enum(["bert", "xlm-roberta", "deberta-v2"]),
     maxLength: z.number().int().positive(),
@@ -64,19 +65,25 @@ export interface ModelRef {
   entry: RegistryModel | undefined;
 }
 
+/**
+ * The model a name stands for, or undefined for a plain name that is not in the registry. A name that could not
+ * be a model name at all (a path, a control character, a malformed revision) is refused with INVALID_CONFIG.
+ */
 export function lookupModel(nameOrRepo: string): ModelRef | undefined {
-  const [id, rev] = nameOrRepo.split("@") as [string, string | undefined];
+  const { id, revision } = parseModelName(nameOrRepo);
   const entry = REGISTRY.find((m) => m.name === id || m.repo === id || m.source === id);
-  if (entry) return { name: entry.name, repo: entry.repo, revision: rev ?? entry.revision, entry };
-  if (/^[\w.-]+\/[\w.-]+$/.test(id)) return { name: id, repo: id, revision: rev ?? "main", entry: undefined };
+  if (entry) return { name: entry.name, repo: entry.repo, revision: revision ?? entry.revision, entry };
+  if (id.includes("/")) return { name: id, repo: id, revision: revision ?? "main", entry: undefined };
   return undefined;
 }
 
 /** Every file a model folder needs for one dtype. */
 export function filesFor(ref: ModelRef, dtype: Dtype): { path: string; optional: boolean; size?: number; sha256?: string }[] {
   const onnx = ref.entry ? ref.entry.files[dtype] : STANDARD_ONNX_FILES[dtype];
+  // The registry's sizes and digests describe its own revision; another revision is checked against the hub's.
+  const pinned = ref.entry !== undefined && ref.revision === ref.entry.revision;
   return [
     ...COMMON_FILES.map((f) => ({ path: f.path, optional: f.optional ?? false })),
-    ...onnx.map((f) => ({ path: f.path, optional: false, size: f.size, sha256: f.sha256 })),
+    ...onnx.map((f) => ({ path: f.path, optional: false, ...(pinned ? { size: f.size, sha256: f.sha256 } : {}) })),
   ];
 }

@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
-import { stat } from "node:fs/promises";
-import { basename, join } from "node:path";
 import { isRerankError, RerankError } from "@crossrank/core";
-import { isCached, readRecord, sha256File, snapshotDir, type FileRecord } from "./cache.js";
+import { filePath, isCached, readRecord, sha256File, snapshotDir, verifiedByOf, type FileRecord } from "./cache.js";
 import { downloadFile, type ProgressEvent, type RetryPolicy } from "./download.js";
-import { filesFor, lookupModel, REGISTRY, STANDARD_ONNX_FILES, type Dtype, type ModelRef } from "./registry.js";
-import { hubSettings, type HubSettings } from "./settings.js";
+import { findInModelsDir } from "./models-dir.js";
+import { checkFolder, inside } from "./names.js";
+import { filesFor, lookupModel, REGISTRY, type Dtype, type ModelRef } from "./registry.js";
+import { realFile, removeStaleTemps } from "./safe-fs.js";
+import { DEFAULT_HUB_TIMEOUT_MS, hubSettings, type HubSettings } from "./settings.js";
 
 export interface HubOptions {
   dtype?: Dtype;
@@ -14,6 +15,12 @@ export interface HubOptions {
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
   retry?: RetryPolicy;
+  /** Longest silence from the hub or a storage host, in ms; defaults to CROSSRANK_HUB_TIMEOUT_MS, else 30 s. */
+  timeoutMs?: number;
+  /** Refuse files without a published digest; defaults to CROSSRANK_REQUIRE_DIGEST. */
+  requireDigest?: boolean;
+  /** Largest file accepted when neither the registry nor the hub declared its size. */
+  maxFileBytes?: number;
 }
 
 export interface ResolvedModel {
@@ -35,15 +42,28 @@ function refOrThrow(name: string): ModelRef {
   return ref;
 }
 
-function pullCommand(name: string, dtype: Dtype): string {
-  return `npx @crossrank/cli models pull ${name}${dtype === "q8" ? " --dtype q8" : ""}`;
+/** The name to pull a ref by again: with its revision when that is not the default one. */
+function nameWithRevision(ref: ModelRef): string {
+  const usual = ref.entry ? ref.entry.revision : "main";
+  return ref.revision === usual ? ref.name : `${ref.name}@${ref.revision}`;
 }
 
-async function missingFiles(dir: string, ref: ModelRef, dtype: Dtype): Promise<string[]> {
+function pullCommand(ref: ModelRef, dtype: Dtype): string {
+  return `npx @crossrank/cli models pull ${nameWithRevision(ref)}${dtype === "q8" ? " --dtype q8" : ""}`;
+}
+
+/** Where a model's files go and what they must stay inside: the cache, or `<dir>/<name>/` below a --dir folder. */
+function placeOf(ref: ModelRef, settings: HubSettings, dir: string | undefined): { root: string; dir: string } {
+  if (dir === undefined) return { root: settings.cacheDir, dir: snapshotDir(settings.cacheDir, ref) };
+  const root = checkFolder(dir, "--dir");
+  return { root, dir: inside(root, ref.name.split("/"), "model") };
+}
+
+async function missingFiles(place: { root: string; dir: string }, ref: ModelRef, dtype: Dtype, requireDigest: boolean): Promise<string[]> {
   const missing: string[] = [];
   for (const f of filesFor(ref, dtype)) {
     if (f.optional) continue;
-    if (!(await isCached(dir, f.path))) missing.push(f.path);
+    if (!(await isCached(place.dir, f.path, { root: place.root, ref, requireDigest, pinnedSha256: f.sha256 }))) missing.push(f.path);
   }
   return missing;
 }
@@ -59,39 +79,37 @@ export async function resolveModel(name: string, options: HubOptions = {}): Prom
   const looked: string[] = [];
 
   if (settings.modelsDir) {
-    const candidates = [...new Set([name, ref?.name, ref ? basename(ref.repo) : undefined].filter((c): c is string => !!c))].map((c) =>
-      join(settings.modelsDir!, c),
-    );
-    const onnx = (ref?.entry?.files[dtype] ?? STANDARD_ONNX_FILES[dtype]).map((f) => f.path);
-    for (const dir of candidates) {
-      if (existsSync(join(dir, "config.json")) && onnx.every((f) => existsSync(join(dir, f)))) return { dir, name, source: "models-dir" };
-      looked.push(`${dir} (CROSSRANK_MODELS_DIR)`);
-    }
+    const found = await findInModelsDir(settings.modelsDir, name, ref, dtype);
+    if (found.dir) return { dir: found.dir, name, source: "models-dir" };
+    looked.push(...found.looked.map((dir) => `${dir} (CROSSRANK_MODELS_DIR)`));
   } else {
     looked.push("CROSSRANK_MODELS_DIR (not set)");
   }
 
   const known = refOrThrow(name);
-  const cached = snapshotDir(settings.cacheDir, known);
-  const missing = await missingFiles(cached, known, dtype);
+  const requireDigest = options.requireDigest ?? settings.requireDigest;
+  const place = placeOf(known, settings, undefined);
+  const cached = place.dir;
+  const missing = await missingFiles(place, known, dtype, requireDigest);
   if (missing.length === 0) return { dir: cached, name: known.name, source: "cache" };
   looked.push(`${cached} (cache; missing ${missing.join(", ")})`);
 
   if (settings.offline) {
     throw new RerankError(
       "MODEL_NOT_FOUND",
-      `local model "${known.name}" (${known.repo}@${known.revision}, ${dtype}) is not available and downloads are off (CROSSRANK_OFFLINE / HF_HUB_OFFLINE). Looked in: ${looked.join("; ")}. Fetch it while online with: ${pullCommand(known.name, dtype)} (add --dir <folder> and set CROSSRANK_MODELS_DIR=<folder> to ship it with an app)`,
+      `local model "${known.name}" (${known.repo}@${known.revision}, ${dtype}) is not available and downloads are off (CROSSRANK_OFFLINE / HF_HUB_OFFLINE). Looked in: ${looked.join("; ")}. Fetch it while online with: ${pullCommand(known, dtype)} (add --dir <folder> and set CROSSRANK_MODELS_DIR=<folder> to ship it with an app)`,
       { provider: "local" },
     );
   }
   try {
-    const pulled = await pullModel(known.name, { ...options, settings, dtype });
+    // The ref itself, so a revision named as "org/name@rev" is the one downloaded.
+    const pulled = await pullRef(known, { ...options, settings, dtype });
     return { dir: pulled.dir, name: known.name, source: "download" };
   } catch (error) {
     if (isRerankError(error, "DOWNLOAD_FAILED")) {
       throw new RerankError(
         "DOWNLOAD_FAILED",
-        `${error.message}. Looked in: ${looked.join("; ")}. Retry later, or fetch it elsewhere with: ${pullCommand(known.name, dtype)} --dir <folder>, and set CROSSRANK_MODELS_DIR=<folder>`,
+        `${error.message}. Looked in: ${looked.join("; ")}. Retry later, or fetch it elsewhere with: ${pullCommand(known, dtype)} --dir <folder>, and set CROSSRANK_MODELS_DIR=<folder>`,
         { provider: "local", cause: error.cause },
       );
     }
@@ -109,32 +127,52 @@ export interface PullResult {
 
 /** Downloads (or completes) one dtype of a model: into the cache, or into `<dir>/<name>/` for a models folder. */
 export async function pullModel(name: string, options: HubOptions & { dir?: string } = {}): Promise<PullResult> {
+  return pullRef(refOrThrow(name), options);
+}
+
+async function pullRef(ref: ModelRef, options: HubOptions & { dir?: string }): Promise<PullResult> {
   const settings = options.settings ?? hubSettings();
   const dtype = options.dtype ?? "fp32";
-  const ref = refOrThrow(name);
+  const place = placeOf(ref, settings, options.dir);
   if (settings.offline) {
     throw new RerankError("DOWNLOAD_FAILED", `cannot pull ${ref.name}: downloads are off (CROSSRANK_OFFLINE / HF_HUB_OFFLINE is set)`, { provider: "local" });
   }
-  const dir = options.dir ? join(options.dir, ref.name) : snapshotDir(settings.cacheDir, ref);
+  const requireDigest = options.requireDigest ?? settings.requireDigest;
+  const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_HUB_TIMEOUT_MS;
+  // Temporary files of downloads that were killed: never those of a download still running elsewhere.
+  if (existsSync(place.dir)) await removeStaleTemps(place.root, place.dir, timeoutMs);
   const files: FileRecord[] = [];
   const downloaded: string[] = [];
   for (const file of filesFor(ref, dtype)) {
-    if (await isCached(dir, file.path)) {
-      files.push((await readRecord(dir, file.path))!);
+    if (await isCached(place.dir, file.path, { root: place.root, ref, requireDigest, pinnedSha256: file.sha256 })) {
+      files.push((await readRecord(place.dir, file.path, place.root))!);
       continue;
     }
-    const record = await downloadFile({ settings, ref, file, destDir: dir, onProgress: options.onProgress, signal: options.signal, retry: options.retry });
+    const record = await downloadFile({
+      settings,
+      ref,
+      file,
+      destDir: place.dir,
+      root: place.root,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      retry: options.retry,
+      timeoutMs,
+      requireDigest,
+      maxFileBytes: options.maxFileBytes,
+    });
     if (record) {
       files.push(record);
       downloaded.push(file.path);
     }
   }
-  return { dir, name: ref.name, files, downloaded };
+  return { dir: place.dir, name: ref.name, files, downloaded };
 }
 
 export interface VerifiedFile {
   path: string;
-  status: "ok" | "mismatch" | "missing";
+  /** "unverified": intact since download, but nothing published a digest to check it against when it came. */
+  status: "ok" | "unverified" | "mismatch" | "missing";
   detail?: string;
 }
 
@@ -143,25 +181,28 @@ export async function verifyModel(name: string, options: HubOptions & { dir?: st
   const settings = options.settings ?? hubSettings();
   const dtype = options.dtype ?? "fp32";
   const ref = refOrThrow(name);
-  const dir = options.dir ? join(options.dir, ref.name) : snapshotDir(settings.cacheDir, ref);
+  const place = placeOf(ref, settings, options.dir);
   const files: VerifiedFile[] = [];
   for (const spec of filesFor(ref, dtype)) {
-    const record = await readRecord(dir, spec.path);
-    const path = join(dir, spec.path);
-    if (!record || !existsSync(path)) {
-      if (!spec.optional || record) files.push({ path: spec.path, status: "missing" });
+    const record = await readRecord(place.dir, spec.path, place.root);
+    const path = filePath(place.dir, spec.path);
+    const info = await realFile(place.root, path);
+    if (!record || !info) {
+      const detail = existsSync(path) ? "present, but not a regular file reached without links" : undefined;
+      if (!spec.optional || record) files.push({ path: spec.path, status: "missing", ...(detail ? { detail } : {}) });
       continue;
     }
-    const { size } = await stat(path);
     const digest = await sha256File(path);
     const expected = spec.sha256 ?? record.sha256;
-    if (size !== record.size || digest !== expected) {
-      files.push({ path: spec.path, status: "mismatch", detail: `sha256 ${digest} (${size} bytes), expected ${expected} (${record.size} bytes)` });
+    if (info.size !== record.size || digest !== expected) {
+      files.push({ path: spec.path, status: "mismatch", detail: `sha256 ${digest} (${info.size} bytes), expected ${expected} (${record.size} bytes)` });
+    } else if (verifiedByOf(record, spec.sha256) === null) {
+      files.push({ path: spec.path, status: "unverified", detail: "unchanged since download, but the hub published no sha256 or git blob id to check it against" });
     } else {
       files.push({ path: spec.path, status: "ok" });
     }
   }
-  return { dir, files };
+  return { dir: place.dir, files };
 }
 
 export interface ListedModel {
@@ -173,6 +214,8 @@ export interface ListedModel {
   description: string;
   /** Bytes on disk per dtype when every file of that dtype is cached. */
   cached: Partial<Record<Dtype, number>>;
+  /** Each dtype CROSSRANK_MODELS_DIR has a complete folder of, and where. */
+  modelsDir: Partial<Record<Dtype, string>>;
 }
 
 export async function listModels(options: { settings?: HubSettings } = {}): Promise<ListedModel[]> {
@@ -180,16 +223,21 @@ export async function listModels(options: { settings?: HubSettings } = {}): Prom
   const out: ListedModel[] = [];
   for (const entry of REGISTRY) {
     const ref = lookupModel(entry.name)!;
-    const dir = snapshotDir(settings.cacheDir, ref);
+    const place = placeOf(ref, settings, undefined);
     const cached: Partial<Record<Dtype, number>> = {};
+    const modelsDir: Partial<Record<Dtype, string>> = {};
     for (const dtype of ["fp32", "q8"] as const) {
-      if ((await missingFiles(dir, ref, dtype)).length === 0) {
+      if ((await missingFiles(place, ref, dtype, false)).length === 0) {
         let bytes = 0;
-        for (const f of filesFor(ref, dtype)) bytes += (await readRecord(dir, f.path))?.size ?? 0;
+        for (const f of filesFor(ref, dtype)) bytes += (await readRecord(place.dir, f.path, place.root))?.size ?? 0;
         cached[dtype] = bytes;
       }
+      if (settings.modelsDir) {
+        const found = await findInModelsDir(settings.modelsDir, entry.name, ref, dtype);
+        if (found.dir) modelsDir[dtype] = found.dir;
+      }
     }
-    out.push({ name: entry.name, repo: entry.repo, revision: entry.revision, family: entry.family, license: entry.license, description: entry.description, cached });
+    out.push({ name: entry.name, repo: entry.repo, revision: entry.revision, family: entry.family, license: entry.license, description: entry.description, cached, modelsDir });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { RerankError } from "@crossrank/core";
 
 /** Everything the hub code reads from the environment, read in one place so tests can pass their own. */
 export interface HubSettings {
@@ -10,9 +11,29 @@ export interface HubSettings {
   /** Models rewritten with their weights in a mappable file (@crossrank/onnx), keyed by the original file. */
   weightsDir: string;
   modelsDir: string | undefined;
+  /**
+   * How long a hub or storage host may stay silent: before its response headers, and between two chunks of a
+   * body. A stall past it fails the attempt (and is retried like a network error).
+   */
+  timeoutMs: number;
+  /** Refuse a file for which neither the registry nor the hub published a sha256 or git blob id. */
+  requireDigest: boolean;
 }
 
+export const DEFAULT_HUB_TIMEOUT_MS = 30_000;
+
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+function timeoutFrom(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return DEFAULT_HUB_TIMEOUT_MS;
+  const ms = Number(value.trim());
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 3_600_000) {
+    throw new RerankError("INVALID_CONFIG", `CROSSRANK_HUB_TIMEOUT_MS must be a whole number of milliseconds from 1 to 3600000, got ${JSON.stringify(value.slice(0, 40))}`, {
+      provider: "local",
+    });
+  }
+  return ms;
+}
 
 export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   const cacheRoot = env.CROSSRANK_CACHE_DIR?.trim() || join(env.XDG_CACHE_HOME?.trim() || join(homedir(), ".cache"), "crossrank");
@@ -23,5 +44,7 @@ export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
     cacheDir: resolve(cacheRoot, "models"),
     weightsDir: resolve(cacheRoot, "weights"),
     modelsDir: env.CROSSRANK_MODELS_DIR?.trim() ? resolve(env.CROSSRANK_MODELS_DIR.trim()) : undefined,
+    timeoutMs: timeoutFrom(env.CROSSRANK_HUB_TIMEOUT_MS),
+    requireDigest: truthy(env.CROSSRANK_REQUIRE_DIGEST),
   };
 }

@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import { lstat, readdir, readFile, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { isAbandoned } from "./safe-fs.js";
+import { hubSettings, type HubSettings } from "./settings.js";
+
+/**
+ * Copies of models with their weights in a mappable file, made by @crossrank/onnx under
+ * `$CROSSRANK_CACHE_DIR/weights/`: a folder per original file, named by a hash of its real path, size and mtime
+ * (holding model.onnx, model.onnx.data and source.json, written last), and `<key>.tmp-<pid>-<hex>` folders while
+ * one is being made. A copy whose original changed or is gone is never used again.
+ */
+
+const KEY = /^[0-9a-f]{24}$/;
+const MAKING = /^([0-9a-f]{24})\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+interface SourceRecord {
+  source: string;
+  size: number;
+  mtimeMs: number;
+  weightsLength: number;
+}
+
+export interface WeightCopy {
+  key: string;
+  dir: string;
+  /** The model file it was made from, when its record says. */
+  source: string | undefined;
+  bytes: number;
+  /**
+   * current: what the provider loads for its source now; stale: its source changed or is gone; incomplete: a
+   * copy missing part of itself (the provider would make it again); making: being made by a live process;
+   * abandoned: half made by a process that is gone.
+   */
+  status: "current" | "stale" | "incomplete" | "making" | "abandoned";
+  /** The latest write to the folder or a file in it. */
+  modifiedAt: Date;
+}
+
+async function folderUsage(dir: string): Promise<{ bytes: number; mtimeMs: number }> {
+  let bytes = 0;
+  let mtimeMs = (await lstat(dir)).mtimeMs;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const info = await lstat(join(dir, entry.name));
+    bytes += info.size;
+    mtimeMs = Math.max(mtimeMs, info.mtimeMs);
+  }
+  return { bytes, mtimeMs };
+}
+
+async function statusOf(key: string, dir: string): Promise<{ status: WeightCopy["status"]; source: string | undefined }> {
+  let record: SourceRecord;
+  try {
+    record = JSON.parse(await readFile(join(dir, "source.json"), "utf8")) as SourceRecord;
+    const data = await lstat(join(dir, "model.onnx.data"));
+    await lstat(join(dir, "model.onnx"));
+    if (data.size !== record.weightsLength) return { status: "incomplete", source: record.source };
+  } catch {
+    return { status: "incomplete", source: undefined };
+  }
+  try {
+    const info = await stat(record.source);
+    const now = createHash("sha256").update(`${record.source}\0${info.size}\0${info.mtimeMs}`).digest("hex").slice(0, 24);
+    return { status: now === key ? "current" : "stale", source: record.source };
+  } catch {
+    return { status: "stale", source: record.source };
+  }
+}
+
+/** Every copy and half-made copy under the weights folder; anything else there is left out (and left alone). */
+export async function listWeightCopies(options: { settings?: HubSettings } = {}): Promise<WeightCopy[]> {
+  const settings = options.settings ?? hubSettings();
+  let entries;
+  try {
+    entries = await readdir(settings.weightsDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: WeightCopy[] = [];
+  for (const entry of entries) {
+    // A link is never a copy the provider made: not listed, never removed.
+    if (!entry.isDirectory()) continue;
+    const dir = join(settings.weightsDir, entry.name);
+    const making = MAKING.exec(entry.name);
+    if (!KEY.test(entry.name) && !making) continue;
+    const { bytes, mtimeMs } = await folderUsage(dir);
+    const { status, source } = making
+      ? { status: isAbandoned(Number(making[2]), mtimeMs, 0) ? ("abandoned" as const) : ("making" as const), source: undefined }
+      : await statusOf(entry.name, dir);
+    out.push({ key: making?.[1] ?? entry.name, dir, source, bytes, status, modifiedAt: new Date(mtimeMs) });
+  }
+  return out.sort((a, b) => a.dir.localeCompare(b.dir));
+}
+
+export interface PruneOptions {
+  settings?: HubSettings;
+  /** Also remove current copies (the provider makes them again on next load). */
+  all?: boolean;
+}
+
+/**
+ * Removes copies nothing will load again (stale, incomplete) and half-made ones that were abandoned; with `all`,
+ * current ones too. A copy being made by a live process is kept. Returns what was removed.
+ */
+export async function pruneWeightCopies(options: PruneOptions = {}): Promise<WeightCopy[]> {
+  const removed: WeightCopy[] = [];
+  for (const copy of await listWeightCopies(options)) {
+    const remove = ["stale", "incomplete", "abandoned"].includes(copy.status) || (options.all === true && copy.status === "current");
+    if (!remove) continue;
+    await rm(copy.dir, { recursive: true, force: true });
+    removed.push(copy);
+  }
+  return removed;
+}
