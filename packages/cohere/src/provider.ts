@@ -1,5 +1,7 @@
 import {
   cohereConfigSchema,
+  configuredUrl,
+  originBoundFetch,
   defineHostedBackend,
   defineProvider,
   requireApiKey,
@@ -11,11 +13,13 @@ import {
   type CohereRerankerConfig,
   type RerankProvider,
 } from "@crossrank/core";
-import { CohereClientV2, CohereError } from "cohere-ai";
+import { CohereClientV2, CohereError, CohereTimeoutError } from "cohere-ai";
 
 export const DEFAULT_MODEL = "rerank-v3.5";
 /** Cohere's documented maximum of documents per rerank request. */
 export const MAX_DOCUMENTS_PER_REQUEST = 1000;
+/** Cohere's API, as the SDK's own default. */
+export const DEFAULT_BASE_URL = "https://api.cohere.com";
 
 function header(headers: unknown, name: string): string | undefined {
   if (headers && typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
@@ -24,26 +28,36 @@ function header(headers: unknown, name: string): string | undefined {
 
 function bodyMessage(body: unknown): string {
   if (body && typeof body === "object" && typeof (body as { message?: unknown }).message === "string") return (body as { message: string }).message;
-  return typeof body === "string" ? body.slice(0, 300) : "no message";
+  return typeof body === "string" && body ? body : "no message";
 }
 
 /**
  * The "cohere" provider: Cohere Rerank v2 (POST /v2/rerank) through `CohereClientV2`. `score` and `rawScore`
  * are both Cohere's `relevance_score`, which is already in [0, 1]. The SDK's own retries are off: crossrank's
- * shared policy retries instead, the same way for every hosted provider.
+ * shared policy retries instead, the same way for every hosted provider. The SDK fetches through
+ * originBoundFetch: nothing goes to an origin but the configured one, and a response is read up to the cap.
  */
 export async function createProvider(input: CohereRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(cohereConfigSchema, input, "cohere");
   const apiKey = requireApiKey(config.apiKey, "COHERE_API_KEY", "cohere");
   const model = config.model ?? DEFAULT_MODEL;
-  const client = new CohereClientV2({ token: apiKey, maxRetries: 0, ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}) });
+  // The base URL is always given, so nothing in the environment can point the SDK (and the key) elsewhere.
+  const base = configuredUrl(config.baseUrl ?? DEFAULT_BASE_URL, "cohere", "baseUrl");
+  const limits = limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST);
+  const client = new CohereClientV2({
+    token: apiKey,
+    maxRetries: 0,
+    baseUrl: base.href.replace(/\/+$/, ""),
+    fetch: originBoundFetch(base.origin, limits.maxResponseBytes),
+  });
 
   return defineProvider(
     defineHostedBackend({
       provider: "cohere",
       model,
+      origin: base.origin,
       secrets: [apiKey],
-      limits: limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST),
+      limits,
       async send(query, documents, signal) {
         let response;
         try {
@@ -57,10 +71,15 @@ export async function createProvider(input: CohereRerankerConfig): Promise<Reran
             const headers = error.rawResponse?.headers;
             const body = error.body as { id?: string } | undefined;
             const requestId = body?.id ?? header(headers, "x-request-id");
-            if (error.statusCode >= 200 && error.statusCode < 300) throw new InvalidResponseError(`response body is not Cohere's rerank response: ${bodyMessage(error.body)}`, requestId);
+            if (error.statusCode >= 200 && error.statusCode < 300) {
+              throw new InvalidResponseError("response body is not Cohere's rerank response", requestId, bodyMessage(error.body));
+            }
             throw new HttpStatusError(error.statusCode, bodyMessage(error.body), requestId, parseRetryAfter(header(headers, "retry-after")));
           }
-          throw error;
+          // The SDK wraps every failure of the fetch itself (network, timeout, the fetch's own refusals) in a
+          // CohereError; anything else comes from decoding a 200 whose body is not a rerank answer (empty, null).
+          if (error instanceof CohereError || error instanceof CohereTimeoutError) throw error;
+          throw new InvalidResponseError("response body is not Cohere's rerank response");
         }
         if (!Array.isArray(response?.results)) throw new InvalidResponseError("response has no results array", response?.id);
         return {

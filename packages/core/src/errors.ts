@@ -17,6 +17,11 @@ export type RerankErrorCode =
   | "CHECKSUM_MISMATCH"
   /** The backend returned something that breaks the result contract. */
   | "INVALID_RESPONSE"
+  /**
+   * A hosted API answered 429 and asked to wait longer than crossrank may (past a cap, or past what is left of
+   * timeoutMs), or kept answering 429 through every retry; `retryAfterMs` says how long it asked for.
+   */
+  | "RATE_LIMITED"
   /** The caller's AbortSignal fired. */
   | "ABORTED"
   /** The provider was closed and cannot rerank any more. */
@@ -35,11 +40,13 @@ export class RerankError extends Error {
   readonly status: number | undefined;
   readonly requestId: string | undefined;
   readonly attempts: number | undefined;
+  /** With RATE_LIMITED: the pause the server asked for (Retry-After), when it gave one. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     code: RerankErrorCode,
     message: string,
-    options: { provider?: string; cause?: unknown; status?: number; requestId?: string; attempts?: number } = {},
+    options: { provider?: string; cause?: unknown; status?: number; requestId?: string; attempts?: number; retryAfterMs?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -47,6 +54,7 @@ export class RerankError extends Error {
     this.status = options.status;
     this.requestId = options.requestId;
     this.attempts = options.attempts;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

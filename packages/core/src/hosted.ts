@@ -1,6 +1,9 @@
 import pLimit from "p-limit";
 import { RerankError, isRerankError } from "./errors.js";
-import { TransientError, withRetries, type RetryPolicy } from "./retry.js";
+import { describeNetworkFailure } from "./network-failure.js";
+import { CrossOriginRedirectError, maxResponseBytesFromEnv, RedirectRefusedError, ResponseTooLargeError } from "./origin-bound-fetch.js";
+import { createRedactor, safeRequestId } from "./redact.js";
+import { RetryAfterTooLongError, TransientError, withRetries, type RetryPolicy } from "./retry.js";
 import type { DocumentScore, ScoringBackend } from "./types.js";
 import { reportRequest } from "./telemetry.js";
 import { planRequests, type TokenBudget } from "./token-budget.js";
@@ -31,6 +34,8 @@ export class InvalidResponseError extends Error {
   constructor(
     message: string,
     readonly requestId?: string,
+    /** The body as the server sent it; quoted in the error only after redaction, and shortened. */
+    readonly body?: string,
   ) {
     super(message);
   }
@@ -43,9 +48,11 @@ export interface HostedLimits {
   tokens?: TokenBudget;
   /** Requests in flight at once for one rerank call. */
   maxConcurrency: number;
-  /** Per-request timeout. */
+  /** Per-request timeout; also the most time all waits between one request's retries may take together. */
   timeoutMs: number;
   retry: RetryPolicy;
+  /** Most bytes of one response read (DEFAULT_MAX_RESPONSE_BYTES unless CROSSRANK_MAX_RESPONSE_BYTES says). */
+  maxResponseBytes: number;
 }
 
 /** The limits a hosted provider's config asks for, with the API's own document limit as default. */
@@ -59,7 +66,13 @@ export function limitsFromConfig(
     ...(tokens ? { tokens } : {}),
     maxConcurrency: config.maxConcurrency,
     timeoutMs: config.timeoutMs,
-    retry: { retries: config.maxRetries, minTimeout: config.retryDelayMs, maxTimeout: Math.max(config.retryDelayMs, 20_000) },
+    retry: {
+      retries: config.maxRetries,
+      minTimeout: config.retryDelayMs,
+      maxTimeout: Math.max(config.retryDelayMs, 20_000),
+      maxWaitMs: config.timeoutMs,
+    },
+    maxResponseBytes: maxResponseBytesFromEnv(),
   };
 }
 
@@ -67,41 +80,64 @@ export interface HostedBackendSpec {
   provider: string;
   model: string;
   limits: HostedLimits;
-  /** Values that must never appear in an error (API keys, auth headers). */
+  /** Where requests go (scheme://host:port), named when the network fails. */
+  origin?: string;
+  /** Every value the user configured that must never be written anywhere (API keys, header values), any length. */
   secrets: string[];
-  /** Sends one request. Throws HttpStatusError for HTTP failures; any other throw is a network failure. */
+  /**
+   * Sends one request. Throws HttpStatusError for HTTP failures, InvalidResponseError for a body that is not the
+   * API's answer; the errors of originBoundFetch anywhere in a `cause` chain are recognised; any other throw is
+   * a network failure.
+   */
   send(query: string, documents: readonly string[], signal: AbortSignal): Promise<HostedBatchResult>;
 }
 
-function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join("[redacted]");
-  return out;
+/** The first error of class `type` in `error`'s cause chain (SDKs wrap what their fetch threw). */
+function inCauses<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 8 && e; depth++) {
+    if (e instanceof type) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
+
+const SERVER_TEXT = 300;
 
 /**
  * The behaviour every hosted reranker shares, written once: split the documents into requests within the API's
  * limits, run them with bounded concurrency, retry transient failures (429 with Retry-After, 5xx, network
  * errors, timeouts) with backoff, check every response, and map scores back to the caller's indices.
+ * Everything it reports (messages, request ids, events) passes through one redactor of the configured secrets,
+ * and a server's own text is redacted before it is shortened.
  */
 export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
   const { provider, limits } = spec;
-  const fail = (code: "PROVIDER_ERROR" | "INVALID_RESPONSE", message: string, extra: { status?: number; requestId?: string; attempts?: number } = {}) =>
-    new RerankError(code, redact(`${provider} (${spec.model}): ${message}`, spec.secrets), { provider, ...extra });
+  const redactor = createRedactor(spec.secrets);
+  const host = spec.origin ? new URL(spec.origin).host : "the server";
+  const cleanId = (id: unknown) => safeRequestId(id, redactor);
+  const idNote = (id: string | undefined) => (id ? ` (request id ${id})` : "");
+  const fail = (
+    code: "PROVIDER_ERROR" | "INVALID_RESPONSE" | "RATE_LIMITED",
+    message: string,
+    extra: { status?: number; requestId?: string; attempts?: number; retryAfterMs?: number } = {},
+  ) => new RerankError(code, redactor.redact(`${provider} (${spec.model}): ${message}`), { provider, ...extra });
 
-  const validate = (batch: HostedBatchResult, sent: number): DocumentScore[] => {
-    const where = batch.requestId ? ` (request id ${batch.requestId})` : "";
-    if (!Array.isArray(batch.results) || batch.results.length !== sent) {
-      throw fail("INVALID_RESPONSE", `returned ${Array.isArray(batch.results) ? batch.results.length : "no"} results for ${sent} documents${where}`, { status: 200, requestId: batch.requestId });
+  const validate = (batch: HostedBatchResult, requestId: string | undefined, sent: number): DocumentScore[] => {
+    const where = idNote(requestId);
+    const results: unknown = batch?.results;
+    if (!Array.isArray(results) || results.length !== sent) {
+      throw fail("INVALID_RESPONSE", `returned ${Array.isArray(results) ? results.length : "no"} results for ${sent} documents${where}`, { status: 200, requestId });
     }
     const out: (DocumentScore | undefined)[] = new Array(sent);
-    for (const r of batch.results) {
-      if (!Number.isInteger(r.index) || r.index < 0 || r.index >= sent) {
-        throw fail("INVALID_RESPONSE", `returned index ${JSON.stringify(r.index)}, outside 0..${sent - 1}${where}`, { status: 200, requestId: batch.requestId });
+    for (const r of results as HostedBatchResult["results"]) {
+      if (!Number.isInteger(r?.index) || r.index < 0 || r.index >= sent) {
+        throw fail("INVALID_RESPONSE", `returned index ${redactor.excerpt(String(JSON.stringify(r?.index)), 40)}, outside 0..${sent - 1}${where}`, { status: 200, requestId });
       }
-      if (out[r.index]) throw fail("INVALID_RESPONSE", `returned index ${r.index} twice${where}`, { status: 200, requestId: batch.requestId });
+      if (out[r.index]) throw fail("INVALID_RESPONSE", `returned index ${r.index} twice${where}`, { status: 200, requestId });
       if (!Number.isFinite(r.score) || r.score < 0 || r.score > 1 || !Number.isFinite(r.rawScore)) {
-        throw fail("INVALID_RESPONSE", `returned score ${JSON.stringify(r.score)} for index ${r.index}; expected a number in [0, 1]${where}`, { status: 200, requestId: batch.requestId });
+        const shown = redactor.excerpt(String(JSON.stringify(r.score)), 40);
+        throw fail("INVALID_RESPONSE", `returned score ${shown} for index ${r.index}; expected a number in [0, 1]${where}`, { status: 200, requestId });
       }
       out[r.index] = { score: r.score, rawScore: r.rawScore };
     }
@@ -126,8 +162,49 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
         durationMs: performance.now() - started,
         ok,
       });
+
+    /** What one failed attempt means: a TransientError to retry, or the RerankError that ends the request. */
+    const classify = (error: unknown, timedOut: boolean): Error => {
+      if (error instanceof HttpStatusError) {
+        const id = cleanId(error.requestId);
+        requestId = id ?? requestId;
+        const text = redactor.excerpt(String(error.message), SERVER_TEXT);
+        if (error.status === 429 || error.status >= 500) {
+          return new TransientError(`HTTP ${error.status}: ${text}`, { status: error.status, requestId: id, retryAfterMs: error.retryAfterMs });
+        }
+        const ids = id ? `, request id ${id}` : "";
+        return fail("PROVIDER_ERROR", `HTTP ${error.status}${ids}: ${text}${hint(error.status, provider)}`, { status: error.status, requestId: id, attempts });
+      }
+      if (isRerankError(error)) return error;
+      const tooLarge = inCauses(error, ResponseTooLargeError);
+      if (tooLarge) return fail("INVALID_RESPONSE", `${tooLarge.message}; nothing more was read`, { attempts });
+      const crossOrigin = inCauses(error, CrossOriginRedirectError);
+      if (crossOrigin) {
+        return fail(
+          "PROVIDER_ERROR",
+          `${crossOrigin.message}; not followed, so the API key and headers were not sent there. If ${crossOrigin.to} is the ` +
+            `right server, configure it as the base URL`,
+          { status: crossOrigin.status, attempts },
+        );
+      }
+      const refused = inCauses(error, RedirectRefusedError);
+      if (refused) return fail("PROVIDER_ERROR", refused.message, { attempts });
+      if (error instanceof InvalidResponseError) {
+        const id = cleanId(error.requestId);
+        requestId = id ?? requestId;
+        const body = error.body === undefined ? "" : `: ${JSON.stringify(redactor.excerpt(error.body, 120))}`;
+        return fail("INVALID_RESPONSE", `${redactor.excerpt(error.message, SERVER_TEXT)}${body}${idNote(id)}`, { status: 200, requestId: id, attempts });
+      }
+      if (timedOut) return new TransientError(`no response from ${host} within ${limits.timeoutMs} ms`);
+      const network = describeNetworkFailure(error);
+      const code = network.code && !network.reason.includes(network.code) ? ` (${network.code})` : "";
+      return new TransientError(`network error reaching ${host}: ${redactor.excerpt(network.reason, 200)}${code}`, {
+        ...(network.maxRetries === undefined ? {} : { maxRetries: network.maxRetries }),
+      });
+    };
+
     try {
-      return await withRetries(
+      const scores = await withRetries(
         async () => {
           attempts++;
           throwIfAborted(signal, provider);
@@ -139,43 +216,33 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
           } catch (error) {
             if (signal?.aborted) throwIfAborted(signal, provider);
             failedStatuses.push(error instanceof HttpStatusError ? error.status : 0);
-            if (error instanceof HttpStatusError) {
-              requestId = error.requestId ?? requestId;
-              if (error.status === 429 || error.status >= 500) {
-                throw new TransientError(`HTTP ${error.status}: ${error.message}`, { status: error.status, requestId: error.requestId, retryAfterMs: error.retryAfterMs });
-              }
-              throw error;
-            }
-            if (isRerankError(error)) throw error;
-            if (error instanceof InvalidResponseError) {
-              throw fail("INVALID_RESPONSE", `${error.message}${error.requestId ? ` (request id ${error.requestId})` : ""}`, { status: 200, requestId: error.requestId });
-            }
-            if (timeout.aborted) throw new TransientError(`no response within ${limits.timeoutMs} ms`);
-            throw new TransientError(`network error: ${(error as Error)?.message ?? String(error)}`);
+            throw classify(error, timeout.aborted);
           }
-          requestId = batch.requestId;
-          return validate(batch, documents.length);
+          requestId = cleanId(batch?.requestId);
+          return validate(batch, requestId, documents.length);
         },
         limits.retry,
         signal,
-      ).then((scores) => {
-        report(true, 200);
-        return scores;
-      });
+      );
+      report(true, 200);
+      return scores;
     } catch (error) {
-      report(false, isRerankError(error) ? error.status : error instanceof HttpStatusError ? error.status : (error as TransientError)?.details?.status);
+      report(false, isRerankError(error) ? error.status : (error as TransientError)?.details?.status);
       if (isRerankError(error)) throw error;
       if (signal?.aborted) throwIfAborted(signal, provider);
       const tries = `after ${attempts} attempt${attempts === 1 ? "" : "s"}`;
-      if (error instanceof HttpStatusError) {
-        const id = error.requestId ? `, request id ${error.requestId}` : "";
-        throw fail("PROVIDER_ERROR", `HTTP ${error.status}${id}: ${error.message}${hint(error.status, provider)}`, { status: error.status, requestId: error.requestId, attempts });
-      }
       if (error instanceof TransientError) {
-        const id = error.details.requestId ? ` (request id ${error.details.requestId})` : "";
-        throw fail("PROVIDER_ERROR", `${error.message}${id}, ${tries}`, { status: error.details.status, requestId: error.details.requestId, attempts });
+        const { status, requestId: id, retryAfterMs } = error.details;
+        const code = status === 429 ? "RATE_LIMITED" : "PROVIDER_ERROR";
+        const waitNote = error instanceof RetryAfterTooLongError ? "; not retried, so a fallback can answer now" : "";
+        throw fail(code, `${error.message}${idNote(id)}, ${tries}${waitNote}`, {
+          status,
+          requestId: id,
+          attempts,
+          ...(code === "RATE_LIMITED" && retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        });
       }
-      throw fail("PROVIDER_ERROR", (error as Error)?.message ?? String(error), { attempts });
+      throw fail("PROVIDER_ERROR", redactor.excerpt((error as Error)?.message ?? String(error), SERVER_TEXT), { attempts });
     }
   };
 

@@ -3,6 +3,18 @@ export { RerankError, isRerankError, type RerankErrorCode } from "./errors.js";
 export { defineProvider } from "./define-provider.js";
 export { defineHostedBackend, limitsFromConfig, requireApiKey, HttpStatusError, InvalidResponseError, type HostedBackendSpec, type HostedBatchResult, type HostedLimits } from "./hosted.js";
 export { withRetries, TransientError, parseRetryAfter, type RetryPolicy } from "./retry.js";
+export { MAX_RETRY_AFTER_MS, RetryAfterTooLongError } from "./retry.js";
+export {
+  originBoundFetch,
+  configuredUrl,
+  maxResponseBytesFromEnv,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  MAX_REDIRECTS,
+  CrossOriginRedirectError,
+  RedirectRefusedError,
+  ResponseTooLargeError,
+} from "./origin-bound-fetch.js";
+export { createRedactor, safeRequestId, MAX_REQUEST_ID_LENGTH, type Redactor } from "./redact.js";
 export { withResultCache, type CacheOptions } from "./result-cache.js";
 export { createFallbackChain, type FallbackEvent, type FallbackMember } from "./fallback.js";
 export { rankScores } from "./rank.js";

@@ -1,26 +1,35 @@
 import { HttpStatusError, InvalidResponseError } from "./hosted.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, originBoundFetch } from "./origin-bound-fetch.js";
 import { parseRetryAfter } from "./retry.js";
 
 const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "cf-ray"];
 
-/** The message of an API's error body: `message`, `error`, or `detail` (string), else the text itself. */
+/**
+ * The message of an API's error body: `message`, `error`, or `detail` (string), else the text itself. Never cut
+ * here: defineHostedBackend redacts it and then shortens it, so no secret the server echoed is left half-shown.
+ */
 function errorMessage(text: string): string {
   try {
     const json = JSON.parse(text) as { message?: unknown; error?: unknown; detail?: unknown };
-    for (const v of [json.message, json.error, json.detail]) if (typeof v === "string") return v;
+    for (const v of [json?.message, json?.error, json?.detail]) if (typeof v === "string") return v;
   } catch {
     // Not JSON: the text itself is the message.
   }
-  return text.slice(0, 300) || "no message";
+  return text || "no message";
 }
 
 /**
  * One JSON POST to a rerank API, for providers that speak HTTP directly: a non-2xx answer becomes an
  * HttpStatusError (with the API's message, request id and Retry-After), a body that is not JSON an
- * InvalidResponseError. defineHostedBackend decides what is retried.
+ * InvalidResponseError. The request goes only to the endpoint's origin (redirects elsewhere are refused) and at
+ * most `maxResponseBytes` of the answer are read (originBoundFetch). defineHostedBackend decides what is retried.
  */
-export async function postJson(endpoint: string, options: { headers: Record<string, string>; body: unknown; signal: AbortSignal }): Promise<{ json: unknown; text: string; requestId: string | undefined }> {
-  const response = await fetch(endpoint, {
+export async function postJson(
+  endpoint: string,
+  options: { headers: Record<string, string>; body: unknown; signal: AbortSignal; maxResponseBytes?: number },
+): Promise<{ json: unknown; text: string; requestId: string | undefined }> {
+  const boundFetch = originBoundFetch(new URL(endpoint).origin, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+  const response = await boundFetch(endpoint, {
     method: "POST",
     headers: { "content-type": "application/json", ...options.headers },
     body: JSON.stringify(options.body),
@@ -32,6 +41,6 @@ export async function postJson(endpoint: string, options: { headers: Record<stri
   try {
     return { json: JSON.parse(text), text, requestId };
   } catch {
-    throw new InvalidResponseError(`response body is not JSON: ${JSON.stringify(text.slice(0, 80))}`, requestId);
+    throw new InvalidResponseError("response body is not JSON", requestId, text);
   }
 }

@@ -1,4 +1,5 @@
 import {
+  configuredUrl,
   defineHostedBackend,
   defineProvider,
   limitsFromConfig,
@@ -18,22 +19,31 @@ import { cohereWire, teiWire } from "./wire.js";
 export async function createProvider(input: HttpRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(httpConfigSchema, input, "http");
   const wire = config.api === "tei" ? teiWire : cohereWire;
-  const base = config.url.replace(/\/+$/, "");
+  const url = configuredUrl(config.url, "http", "url");
+  const base = url.href.replace(/\/+$/, "");
   const endpoint = base.endsWith(wire.path) ? base : `${base}${wire.path}`;
   const headers: Record<string, string> = { ...(config.headers ?? {}) };
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
-  const secrets = [config.apiKey ?? "", ...Object.values(config.headers ?? {})].filter((s) => s.length >= 8);
+  // Every header value is the user's and may be a key (x-api-key, api-key, cookie…), whatever its length.
+  const secrets = [config.apiKey ?? "", ...Object.values(config.headers ?? {})];
+  const limits = limitsFromConfig(config, wire.defaultMaxDocuments);
 
   return defineProvider(
     defineHostedBackend({
       provider: "http",
-      model: config.model ?? `${config.api}@${new URL(endpoint).host}`,
+      model: config.model ?? `${config.api}@${url.host}`,
+      origin: url.origin,
       secrets,
-      limits: limitsFromConfig(config, wire.defaultMaxDocuments),
+      limits,
       async send(query, documents, signal) {
-        const { json, text, requestId } = await postJson(endpoint, { headers, body: wire.body(config.model, query, documents), signal });
+        const { json, text, requestId } = await postJson(endpoint, {
+          headers,
+          body: wire.body(config.model, query, documents),
+          signal,
+          maxResponseBytes: limits.maxResponseBytes,
+        });
         const results = wire.parse(json);
-        if (!results) throw new InvalidResponseError(`response is not a ${config.api === "tei" ? "TEI /rerank" : "Cohere-compatible /v1/rerank"} answer: ${text.slice(0, 120)}`, requestId);
+        if (!results) throw new InvalidResponseError(`response is not a ${config.api === "tei" ? "TEI /rerank" : "Cohere-compatible /v1/rerank"} answer`, requestId, text);
         return { results, requestId };
       },
     }),

@@ -1,4 +1,5 @@
 import {
+  configuredUrl,
   defineHostedBackend,
   defineProvider,
   requireApiKey,
@@ -30,20 +31,23 @@ export async function createProvider(input: JinaRerankerConfig): Promise<RerankP
   const config = parseProviderConfig(jinaConfigSchema, input, "jina");
   const apiKey = requireApiKey(config.apiKey, "JINA_API_KEY", "jina");
   const model = config.model ?? DEFAULT_MODEL;
-  const endpoint = `${(config.baseUrl ?? "https://api.jina.ai").replace(/\/+$/, "")}/v1/rerank`;
+  const base = configuredUrl(config.baseUrl ?? "https://api.jina.ai", "jina", "baseUrl");
+  const endpoint = `${base.href.replace(/\/+$/, "")}/v1/rerank`;
   const headers = { authorization: `Bearer ${apiKey}` };
+  const hostedLimits = limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST);
 
   return defineProvider(
     defineHostedBackend({
       provider: "jina",
       model,
+      origin: base.origin,
       secrets: [apiKey],
-      limits: limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST),
+      limits: hostedLimits,
       async send(query, documents, signal) {
         const body = { model, query, documents, top_n: documents.length, return_documents: false };
-        const { json, text, requestId } = await postJson(endpoint, { headers, body, signal });
+        const { json, text, requestId } = await postJson(endpoint, { headers, body, signal, maxResponseBytes: hostedLimits.maxResponseBytes });
         const parsed = response.safeParse(json);
-        if (!parsed.success) throw new InvalidResponseError(`response is not Jina's rerank answer: ${text.slice(0, 120)}`, requestId);
+        if (!parsed.success) throw new InvalidResponseError("response is not Jina's rerank answer", requestId, text);
         return { requestId, results: parsed.data.results.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score })) };
       },
     }),

@@ -1,5 +1,7 @@
 import {
+  configuredUrl,
   defineHostedBackend,
+  originBoundFetch,
   defineProvider,
   requireApiKey,
   limitsFromConfig,
@@ -16,12 +18,14 @@ import { APIError, Mixedbread } from "@mixedbread/sdk";
 export const DEFAULT_MODEL = "mixedbread-ai/mxbai-rerank-large-v2";
 /** Documents per request crossrank sends by default; larger sets are split. */
 export const MAX_DOCUMENTS_PER_REQUEST = 1000;
+/** Mixedbread's API, as the SDK's own default. */
+export const DEFAULT_BASE_URL = "https://api.mixedbread.com";
 
 function errorMessage(body: unknown, fallback: string): string {
   if (body && typeof body === "object") {
     const b = body as { message?: unknown; detail?: unknown; error?: unknown };
     for (const v of [b.message, b.detail, b.error]) if (typeof v === "string") return v;
-    if (b.detail !== undefined) return JSON.stringify(b.detail).slice(0, 300);
+    if (b.detail !== undefined) return JSON.stringify(b.detail);
   }
   return fallback;
 }
@@ -29,20 +33,31 @@ function errorMessage(body: unknown, fallback: string): string {
 /**
  * The "mixedbread" provider: Mixedbread rerank (POST /v1/reranking) through `@mixedbread/sdk`. `score` and
  * `rawScore` are both Mixedbread's `score`, in [0, 1]. The SDK's own retries are off: crossrank's shared
- * policy retries instead.
+ * policy retries instead. The SDK fetches through originBoundFetch: nothing goes to an origin but the
+ * configured one, and a response is read up to the cap.
  */
 export async function createProvider(input: MixedbreadRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(mixedbreadConfigSchema, input, "mixedbread");
   const apiKey = requireApiKey(config.apiKey, "MXBAI_API_KEY", "mixedbread");
   const model = config.model ?? DEFAULT_MODEL;
-  const client = new Mixedbread({ apiKey, maxRetries: 0, timeout: config.timeoutMs + 60_000, ...(config.baseUrl ? { baseURL: config.baseUrl } : {}) });
+  // The base URL is always given: the SDK would otherwise take MIXEDBREAD_BASE_URL, and send the key there.
+  const base = configuredUrl(config.baseUrl ?? DEFAULT_BASE_URL, "mixedbread", "baseUrl");
+  const limits = limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST);
+  const client = new Mixedbread({
+    apiKey,
+    maxRetries: 0,
+    timeout: config.timeoutMs + 60_000,
+    baseURL: base.href.replace(/\/+$/, ""),
+    fetch: originBoundFetch(base.origin, limits.maxResponseBytes),
+  });
 
   return defineProvider(
     defineHostedBackend({
       provider: "mixedbread",
       model,
+      origin: base.origin,
       secrets: [apiKey],
-      limits: limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST),
+      limits,
       async send(query, documents, signal) {
         let response;
         try {
@@ -52,7 +67,8 @@ export async function createProvider(input: MixedbreadRerankerConfig): Promise<R
             const requestId = error.headers?.get("x-request-id") ?? undefined;
             throw new HttpStatusError(error.status, errorMessage(error.error, error.message), requestId, parseRetryAfter(error.headers?.get("retry-after")));
           }
-          if (error instanceof SyntaxError) throw new InvalidResponseError(`response body is not JSON: ${error.message}`);
+          // Not the parser's message: it quotes the start of the body, cut where a key the server echoed may be.
+          if (error instanceof SyntaxError) throw new InvalidResponseError("response body is not JSON");
           throw error;
         }
         if (!Array.isArray(response?.data)) throw new InvalidResponseError("response has no data array");

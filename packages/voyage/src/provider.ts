@@ -1,4 +1,5 @@
 import {
+  configuredUrl,
   defineHostedBackend,
   defineProvider,
   requireApiKey,
@@ -50,20 +51,23 @@ export async function createProvider(input: VoyageRerankerConfig): Promise<Reran
     maxTokensPerPair: limits.perPair,
     oversizePair: config.truncation ? "truncate" : "reject",
   };
-  const endpoint = `${(config.baseUrl ?? "https://api.voyageai.com").replace(/\/+$/, "")}/v1/rerank`;
+  const base = configuredUrl(config.baseUrl ?? "https://api.voyageai.com", "voyage", "baseUrl");
+  const endpoint = `${base.href.replace(/\/+$/, "")}/v1/rerank`;
   const headers = { authorization: `Bearer ${apiKey}` };
+  const hostedLimits = limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST, tokens);
 
   return defineProvider(
     defineHostedBackend({
       provider: "voyage",
       model,
+      origin: base.origin,
       secrets: [apiKey],
-      limits: limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST, tokens),
+      limits: hostedLimits,
       async send(query, documents, signal) {
         const body = { query, documents, model, truncation: config.truncation, return_documents: false };
-        const { json, text, requestId } = await postJson(endpoint, { headers, body, signal });
+        const { json, text, requestId } = await postJson(endpoint, { headers, body, signal, maxResponseBytes: hostedLimits.maxResponseBytes });
         const parsed = response.safeParse(json);
-        if (!parsed.success) throw new InvalidResponseError(`response is not Voyage's rerank answer: ${text.slice(0, 120)}`, requestId);
+        if (!parsed.success) throw new InvalidResponseError("response is not Voyage's rerank answer", requestId, text);
         return { requestId, results: parsed.data.data.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score })) };
       },
     }),
