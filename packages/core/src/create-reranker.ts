@@ -5,7 +5,8 @@ import { createLexicalProvider, createPassthroughProvider } from "./lexical.js";
 import { loadProviderModule } from "./load-provider.js";
 import { loadOpenTelemetry, withObservability, type ObserveOptions } from "./observe.js";
 import { withResultCache } from "./result-cache.js";
-import type { RerankProvider } from "./types.js";
+import type { Reranker, RerankProvider } from "./types.js";
+import { validateDocuments, validateOptions, validateQuery } from "./validate.js";
 
 export type RerankerSpec = string | RerankerConfig;
 
@@ -57,24 +58,59 @@ async function createSingle(config: ResolvedConfig): Promise<RerankProvider> {
   return mod.createProvider(own);
 }
 
+/** A provider without `close()` (a third-party one) gets one, so every reranker handed out can be closed. */
+function asReranker(provider: RerankProvider): Reranker {
+  if (typeof provider.close === "function") return provider as Reranker;
+  let closed = false;
+  return {
+    provider: provider.provider,
+    model: provider.model,
+    ...(provider.scoresDependOnCandidates ? { scoresDependOnCandidates: true } : {}),
+    async rerank(query, documents, options) {
+      validateQuery(query);
+      validateDocuments(documents);
+      validateOptions(options);
+      if (closed) {
+        const message = `${provider.provider} reranker was closed; create a new one`;
+        throw new RerankError("CLOSED", message, { provider: provider.provider });
+      }
+      return provider.rerank(query, documents, options);
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}
+
 /**
  * Creates a reranker from a config object, a config string ("local:ms-marco-MiniLM-L-6-v2",
  * "local:./path/to/model", "cohere:rerank-v3.5"), or the CROSSRANK_PROVIDER / CROSSRANK_MODEL environment
- * variables. The provider's package is imported here, not before. `fallback` and `cache` in the config wrap it.
+ * variables. The provider's package is imported here, not before. `fallback` and `cache` in the config wrap it:
+ * the cache holds the configured provider's own scores only, never a fallback's.
  */
-export async function createReranker(spec?: RerankerSpec, options: CreateRerankerOptions = {}): Promise<RerankProvider> {
+export async function createReranker(spec?: RerankerSpec, options: CreateRerankerOptions = {}): Promise<Reranker> {
   const config = resolveConfig(spec);
+  const cached = async (c: ResolvedConfig) => {
+    const single = await createSingle(c);
+    return c.cache ? withResultCache(single, c.cache) : single;
+  };
   let provider: RerankProvider;
   if (config.fallback?.length) {
-    const members = [config, ...config.fallback.map((f) => resolveConfig(f as RerankerSpec))].map((c) => ({
+    const members = [config, ...config.fallback.map((f) => resolveConfig(f as RerankerSpec))].map((c, i) => ({
       label: describeConfig(c),
-      create: () => createSingle(c),
+      // The cache sits on the primary inside the chain: a call it cannot fully answer, when the primary fails,
+      // goes whole to the next member instead of mixing two scales.
+      create: () => (i === 0 ? cached(c) : createSingle(c)),
     }));
-    provider = await createFallbackChain(members, options.onFallback);
+    // Call events already list the hand-overs, so an app with onEvent is not warned either.
+    const onFallback = options.onFallback ?? (options.onEvent ? () => undefined : undefined);
+    provider = await createFallbackChain(members, onFallback);
   } else {
-    provider = await createSingle(config);
+    provider = await cached(config);
   }
-  if (config.cache) provider = withResultCache(provider, config.cache);
+  const reranker = asReranker(provider);
   const otel = await loadOpenTelemetry();
-  return options.onEvent || otel ? withObservability(provider, options, otel) : provider;
+  if (!options.onEvent && !otel) return reranker;
+  const observed = withObservability(reranker, options, otel);
+  return asReranker(reranker.scoresDependOnCandidates ? { ...observed, scoresDependOnCandidates: true } : observed);
 }

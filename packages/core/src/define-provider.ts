@@ -1,17 +1,18 @@
 import { RerankError, isRerankError } from "./errors.js";
 import { rankScores } from "./rank.js";
-import type { RerankOptions, RerankProvider, RerankResult, ScoringBackend } from "./types.js";
+import type { RerankOptions, Reranker, RerankResult, ScoringBackend } from "./types.js";
 import { throwIfAborted, validateDocuments, validateOptions, validateQuery, validateScores } from "./validate.js";
 
 /**
  * Turns a backend that only scores into a full `RerankProvider`: every provider gets the same validation,
  * empty-input handling, result checks, ordering and topN from here.
  */
-export function defineProvider(backend: ScoringBackend): RerankProvider {
+export function defineProvider(backend: ScoringBackend): Reranker {
   let closed = false;
   return {
     provider: backend.provider,
     model: backend.model,
+    ...(backend.scoresDependOnCandidates ? { scoresDependOnCandidates: true } : {}),
     async rerank(query: string, documents: string[], options?: RerankOptions): Promise<RerankResult[]> {
       validateQuery(query);
       validateDocuments(documents);

@@ -1,4 +1,4 @@
-export type { RerankResult, RerankOptions, RerankProvider, DocumentScore, ScoringBackend } from "./types.js";
+export type { RerankResult, RerankOptions, RerankProvider, Reranker, DocumentScore, ScoringBackend } from "./types.js";
 export { RerankError, isRerankError, type RerankErrorCode } from "./errors.js";
 export { defineProvider } from "./define-provider.js";
 export { defineHostedBackend, limitsFromConfig, requireApiKey, HttpStatusError, InvalidResponseError, type HostedBackendSpec, type HostedBatchResult, type HostedLimits } from "./hosted.js";

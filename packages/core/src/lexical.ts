@@ -1,6 +1,6 @@
 import { lexicalConfigSchema, parseProviderConfig, passthroughConfigSchema, type LexicalRerankerConfig, type PassthroughRerankerConfig } from "./config.js";
 import { defineProvider } from "./define-provider.js";
-import type { DocumentScore, RerankProvider } from "./types.js";
+import type { DocumentScore, Reranker } from "./types.js";
 
 // Function words carry no topic; dropping them keeps BM25 from rewarding "the" and "of".
 const STOPWORDS = new Set(
@@ -42,11 +42,12 @@ export function bm25Scores(query: string, documents: readonly string[], k1: numb
   });
 }
 
-export function createLexicalProvider(input: LexicalRerankerConfig): RerankProvider {
+export function createLexicalProvider(input: LexicalRerankerConfig): Reranker {
   const { k1, b } = parseProviderConfig(lexicalConfigSchema, input, "lexical");
   return defineProvider({
     provider: "lexical",
     model: "bm25",
+    scoresDependOnCandidates: true,
     score: async (query, documents) => bm25Scores(query, documents, k1, b),
   });
 }
@@ -56,11 +57,12 @@ export function createLexicalProvider(input: LexicalRerankerConfig): RerankProvi
  * scores fall from 1 and the ranking is the input order. The last resort behind a first stage that already
  * ranks well (BM25 especially), where reordering by a weaker signal would make results worse.
  */
-export function createPassthroughProvider(input: PassthroughRerankerConfig): RerankProvider {
+export function createPassthroughProvider(input: PassthroughRerankerConfig): Reranker {
   parseProviderConfig(passthroughConfigSchema, input, "passthrough");
   return defineProvider({
     provider: "passthrough",
     model: "input-order",
+    scoresDependOnCandidates: true,
     score: async (_query, documents) => documents.map((_, i) => ({ rawScore: i + 1, score: 1 / (i + 1) })),
   });
 }

@@ -19,10 +19,25 @@ export interface RerankOptions {
 export interface RerankProvider {
   readonly provider: string;
   readonly model: string;
+  /**
+   * True when a document's score depends on the other documents of the call or on their order (BM25 takes its
+   * statistics from the candidate set, passthrough scores by position). A result cache then keys by the whole call.
+   * Leave it unset for a backend that scores each (query, document) pair on its own, as a cross-encoder does.
+   */
+  readonly scoresDependOnCandidates?: boolean;
   /** Scores every document against the query; results sorted by score descending, ties by original index. */
   rerank(query: string, documents: string[], options?: RerankOptions): Promise<RerankResult[]>;
-  /** Releases resources (model sessions, connections). */
+  /** Releases resources (model sessions, connections). Optional here so any object with `rerank` can be passed in. */
   close?(): Promise<void>;
+}
+
+/**
+ * What crossrank hands back (`createReranker`, `defineProvider`, the fallback chain and the result cache): a
+ * provider whose `close()` always exists, so `await reranker.close()` compiles under `strict`. After `close()`
+ * every call fails with `CLOSED`.
+ */
+export interface Reranker extends RerankProvider {
+  close(): Promise<void>;
 }
 
 /** One document's score as a backend reports it, in input order. */
@@ -38,6 +53,8 @@ export interface DocumentScore {
 export interface ScoringBackend {
   readonly provider: string;
   readonly model: string;
+  /** See `RerankProvider.scoresDependOnCandidates`. */
+  readonly scoresDependOnCandidates?: boolean;
   score(query: string, documents: readonly string[], options: { signal?: AbortSignal }): Promise<DocumentScore[]>;
   close?(): Promise<void>;
 }
