@@ -7,20 +7,23 @@ export interface BatchLimits {
 }
 
 /**
- * Groups pairs of similar length so little compute goes to padding: sort by length, then fill each batch
- * until one more row would break the token budget or the row limit. Returns indices into `pairs`.
+ * Groups pairs of similar length so little compute goes to padding: order by length (ties by index), then fill each
+ * batch until one more row would break the token budget or the row limit. Returns indices into `pairs`. Lengths
+ * are bounded by the window, so the order is a counting sort: linear however many pairs a call brings.
  */
 export function planBatches(pairs: readonly EncodedPair[], limits: BatchLimits): number[][] {
-  const order = pairs.map((_, i) => i).sort((a, b) => pairs[a]!.ids.length - pairs[b]!.ids.length || a - b);
+  const byLength: number[][] = [];
+  pairs.forEach((p, i) => (byLength[p.ids.length] ??= []).push(i));
   const batches: number[][] = [];
   let current: number[] = [];
-  for (const i of order) {
-    const longest = pairs[i]!.ids.length;
-    if (current.length > 0 && (current.length >= limits.maxBatchSize || (current.length + 1) * longest > limits.batchTokens)) {
-      batches.push(current);
-      current = [];
+  for (let longest = 0; longest < byLength.length; longest++) {
+    for (const i of byLength[longest] ?? []) {
+      if (current.length > 0 && (current.length >= limits.maxBatchSize || (current.length + 1) * longest > limits.batchTokens)) {
+        batches.push(current);
+        current = [];
+      }
+      current.push(i);
     }
-    current.push(i);
   }
   if (current.length) batches.push(current);
   return batches;
@@ -28,7 +31,7 @@ export function planBatches(pairs: readonly EncodedPair[], limits: BatchLimits):
 
 /** Padded int64 tensors' data for one batch, row-major [rows, longest]. */
 export function padBatch(pairs: readonly EncodedPair[], rows: readonly number[], padId: number) {
-  const width = Math.max(...rows.map((r) => pairs[r]!.ids.length));
+  const width = rows.reduce((w, r) => Math.max(w, pairs[r]!.ids.length), 0);
   const size = rows.length * width;
   const inputIds = new BigInt64Array(size).fill(BigInt(padId));
   const attentionMask = new BigInt64Array(size);
@@ -46,17 +49,25 @@ export function padBatch(pairs: readonly EncodedPair[], rows: readonly number[],
 }
 
 /** Identical pairs (duplicate documents) are scored once: `slot[i]` is pair i's index in `unique`. */
-export function dedupePairs(pairs: readonly EncodedPair[]): { unique: EncodedPair[]; slot: number[] } {
-  const unique: EncodedPair[] = [];
-  const uniqueOf = new Map<string, number>();
-  const slot = pairs.map((p) => {
+export class PairDeduper {
+  readonly unique: EncodedPair[] = [];
+  readonly slot: number[] = [];
+  private readonly uniqueOf = new Map<string, number>();
+
+  add(p: EncodedPair): void {
     const key = `${p.ids.join(",")}|${p.typeIds.join("")}`;
-    let u = uniqueOf.get(key);
+    let u = this.uniqueOf.get(key);
     if (u === undefined) {
-      u = unique.push(p) - 1;
-      uniqueOf.set(key, u);
+      u = this.unique.push(p) - 1;
+      this.uniqueOf.set(key, u);
     }
-    return u;
-  });
-  return { unique, slot };
+    this.slot.push(u);
+  }
+}
+
+/** `PairDeduper` over a whole list at once. */
+export function dedupePairs(pairs: readonly EncodedPair[]): { unique: EncodedPair[]; slot: number[] } {
+  const deduper = new PairDeduper();
+  for (const p of pairs) deduper.add(p);
+  return { unique: deduper.unique, slot: deduper.slot };
 }

@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { RerankError } from "@crossrank/core";
+import { checkField, isInteger, isObject, isPositiveInteger, isString, readJsonObject } from "./json-file.js";
 
 export type Activation = "sigmoid" | "identity" | "tanh" | "softmax";
 
@@ -27,12 +27,15 @@ const ACTIVATIONS: Record<string, Activation> = {
 };
 
 export async function readModelConfig(path: string): Promise<ModelConfig> {
-  let raw: Record<string, any>;
-  try {
-    raw = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    throw new RerankError("MODEL_INVALID", `could not read ${path}: ${(error as Error).message}`, { provider: "local", cause: error });
-  }
+  const raw: Record<string, any> = await readJsonObject(path);
+  checkField(path, raw, "num_labels", "a positive integer", isPositiveInteger);
+  checkField(path, raw, "id2label", "an object of label names", isObject);
+  checkField(path, raw, "max_position_embeddings", "a positive integer", isPositiveInteger);
+  checkField(path, raw, "pad_token_id", "an integer", isInteger);
+  checkField(path, raw, "model_type", "a string", isString);
+  checkField(path, raw, "sentence_transformers", "an object", isObject);
+  checkField(path, raw, "sbert_ce_default_activation_function", "a string", isString);
+  if (raw.sentence_transformers) checkField(path, raw.sentence_transformers, "activation_fn", "a string", isString);
   const id2label: Record<string, string> | undefined = raw.id2label;
   const numLabels: number = raw.num_labels ?? (id2label ? Object.keys(id2label).length : 1);
   if (numLabels !== 1 && numLabels !== 2) {

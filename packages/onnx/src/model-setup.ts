@@ -1,10 +1,8 @@
-import { localConfigSchema, parseProviderConfig, RerankError, throwIfAborted, type LocalRerankerConfig, type ResolvedLocalConfig } from "@crossrank/core";
+import { localConfigSchema, parseProviderConfig, RerankError, type LocalRerankerConfig, type ResolvedLocalConfig } from "@crossrank/core";
 import { readModelConfig, type ModelConfig } from "./model-config.js";
 import { checkModelFiles, resolveModelDir, type ModelFiles } from "./model-files.js";
-import { encodePairs, loadTokenizer, type EncodedPair, type TokenizerHandle, type TruncationPolicy } from "./pair-encoder.js";
-
-/** Tokenising hundreds of long passages is CPU work on the main thread: yield this often so servers stay responsive. */
-const YIELD_EVERY_MS = 10;
+import { documentTokenLimit, loadTokenizer, pairsOf, queryTokenLimit, type EncodedPair, type TokenizerHandle, type TruncationPolicy } from "./pair-encoder.js";
+import { TimeSlicer } from "./time-slicer.js";
 
 export interface PreparedModel {
   config: ResolvedLocalConfig;
@@ -41,7 +39,10 @@ export async function prepareModel(input: LocalRerankerConfig | ResolvedLocalCon
   };
 }
 
-/** The model inputs for one call: the query encoded once, each distinct document once, in time slices. */
+/**
+ * The model inputs for one call: the query encoded once, each distinct document once, each only as far as a pair
+ * can use it, all in time slices (see TimeSlicer) that stop when the signal fires.
+ */
 export async function encodeAll(
   tokenizer: TokenizerHandle,
   policy: TruncationPolicy,
@@ -49,19 +50,19 @@ export async function encodeAll(
   documents: readonly string[],
   signal: AbortSignal | undefined,
 ): Promise<EncodedPair[]> {
-  const queryIds = tokenizer.encode(query);
+  const slicer = new TimeSlicer(signal);
+  const { template, sliced } = tokenizer;
+  const queryIds = await sliced.encode(query, queryTokenLimit(template, policy), slicer);
+  const documentLimit = documentTokenLimit(template, policy, queryIds.length);
   const seen = new Map<string, number[]>();
   const pairs: EncodedPair[] = [];
-  let sliceStart = performance.now();
   for (let d = 0; d < documents.length; d++) {
     const text = documents[d]!;
     let ids = seen.get(text);
-    if (!ids) seen.set(text, (ids = tokenizer.encode(text)));
-    pairs.push(...encodePairs(tokenizer.template, queryIds, ids, d, policy));
-    if (performance.now() - sliceStart > YIELD_EVERY_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      throwIfAborted(signal, "local");
-      sliceStart = performance.now();
+    if (!ids) seen.set(text, (ids = await sliced.encode(text, documentLimit, slicer)));
+    for (const pair of pairsOf(template, queryIds, ids, d, policy)) {
+      pairs.push(pair);
+      await slicer.step();
     }
   }
   return pairs;

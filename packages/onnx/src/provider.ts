@@ -9,14 +9,15 @@ import {
   type RerankProvider,
   type ResolvedLocalConfig,
 } from "@crossrank/core";
-import { dedupePairs, padBatch, planBatches } from "./batching.js";
+import { PairDeduper, padBatch, planBatches } from "./batching.js";
 import { mapModelWeights } from "./mapped-model.js";
 import type { ModelConfig } from "./model-config.js";
 import { encodeAll, prepareModel } from "./model-setup.js";
 import type { EncodedPair } from "./pair-encoder.js";
 import { scoreLogits } from "./scoring.js";
-import { acquireSession, type InferenceSession } from "./session-cache.js";
+import { acquireSession, fileVersion, type InferenceSession } from "./session-cache.js";
 import { defaultThreads, defaultWorkers } from "./threads.js";
+import { TimeSlicer } from "./time-slicer.js";
 
 const P = "local";
 const SUPPORTED_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
@@ -46,6 +47,7 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
   const workers = config.workers ?? defaultWorkers();
   const { session, release } = await acquireSession({
     path: files.onnx,
+    version: await fileVersion(files.onnx),
     loadPath: config.mapWeights ? await mappableOrOriginal(files.onnx) : files.onnx,
     threads: config.threads ?? defaultThreads(workers),
     workers,
@@ -71,7 +73,8 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
       const timeout = config.timeoutMs === undefined ? undefined : AbortSignal.timeout(config.timeoutMs);
       const signal = timeout ? (callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout) : callerSignal;
       try {
-        return await scoreCall(query, documents, signal);
+        // Raced against the signal: the call rejects when its timeout or abort fires, even mid-tokenization.
+        return await untilAborted(scoreCall(query, documents, signal), signal);
       } catch (error) {
         if (timeout?.aborted && !callerSignal?.aborted) {
           throw new RerankError("PROVIDER_ERROR", `local (${name}): no result within ${config.timeoutMs} ms (timeoutMs); the call's queued batches were dropped`, { provider: P });
@@ -118,10 +121,9 @@ function checkSessionSignature(session: InferenceSession, file: string): void {
   }
 }
 
-/** Resolves with the work, or rejects with ABORTED as soon as the signal fires (the worker's batch runs on, unheard). */
+/** Resolves with the work, or rejects with ABORTED as soon as the signal fires (the work runs on, unheard). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
-  throwIfAborted(signal, P);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       try {
@@ -130,7 +132,8 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
         reject(error);
       }
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
@@ -165,49 +168,69 @@ class PairScorer {
   }
 
   /**
-   * Every batch of the call goes to the pool at once (pipelined: the workers never wait for this thread between
-   * batches); the call's pairs are admitted first, and the first failure drops the call's other queued batches.
+   * Every batch of the call goes to the pool as soon as it is padded (pipelined: the workers never wait for this
+   * thread between batches); the call's pairs are admitted first, and the first failure drops the call's other
+   * queued batches. Deduplication and padding run in time slices, like tokenization.
    */
   async scoreAll(pairs: EncodedPair[], limits: ResolvedLocalConfig, signal: AbortSignal | undefined): Promise<DocumentScore[]> {
-    const { unique, slot } = dedupePairs(pairs);
+    const slicer = new TimeSlicer(signal);
+    const deduper = new PairDeduper();
+    for (const pair of pairs) {
+      deduper.add(pair);
+      await slicer.step();
+    }
+    const { unique, slot } = deduper;
     const scores: DocumentScore[] = new Array(unique.length);
     throwIfAborted(signal, P);
     const release = this.session.admit(unique.length);
     const failed = new AbortController();
     const batchSignal = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+    let fail: (error: unknown) => void = () => undefined;
+    const firstFailure = new Promise<never>((_, reject) => (fail = reject));
+    firstFailure.catch(() => undefined);
+    const onFailure = (error: unknown) => {
+      failed.abort();
+      fail(error);
+    };
     try {
-      const batches = planBatches(unique, limits).map(async (rows) => {
-        const { width, inputIds, attentionMask, tokenTypeIds } = padBatch(unique, rows, this.padId);
-        const feeds: Record<string, BigInt64Array> = { input_ids: inputIds, attention_mask: attentionMask };
-        if (this.wantsTokenTypes) feeds.token_type_ids = tokenTypeIds;
-        const logits = await this.session.run(feeds, [rows.length, width], this.output, batchSignal);
-        reportBatch({
-          provider: P,
-          model: this.name,
-          pairs: rows.length,
-          tokens: rows.reduce((sum, u) => sum + unique[u]!.ids.length, 0),
-          paddedTokens: rows.length * width,
-          // The run itself: every batch of the call is queued at once, so wall time since then includes waiting.
-          durationMs: logits.runMs,
-        });
-        if (logits.dtype !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
-          throw new RerankError(
-            "MODEL_INVALID",
-            `${this.file} returned ${this.output} of type ${logits.dtype} and shape [${logits.dims.join(", ")}]; expected float32 [${rows.length}, ${this.model.numLabels}] (config.json declares ${this.model.numLabels} label${this.model.numLabels === 1 ? "" : "s"})`,
-            { provider: P },
-          );
-        }
-        const data = logits.data;
-        rows.forEach((u, row) => (scores[u] = scoreLogits(data, row, this.model)));
-      });
-      const all = Promise.all(batches).catch((error) => {
-        failed.abort();
-        throw error;
-      });
-      await untilAborted(all, signal);
+      const runs: Promise<void>[] = [];
+      for (const rows of planBatches(unique, limits)) {
+        if (failed.signal.aborted) break;
+        runs.push(this.runBatch(unique, rows, scores, batchSignal).catch(onFailure));
+        await slicer.step();
+      }
+      await untilAborted(Promise.race([Promise.all(runs), firstFailure]), signal);
+    } catch (error) {
+      failed.abort();
+      throw error;
     } finally {
       release();
     }
     return slot.map((u) => scores[u]!);
+  }
+
+  private async runBatch(unique: EncodedPair[], rows: number[], scores: DocumentScore[], signal: AbortSignal): Promise<void> {
+    const { width, inputIds, attentionMask, tokenTypeIds } = padBatch(unique, rows, this.padId);
+    const feeds: Record<string, BigInt64Array> = { input_ids: inputIds, attention_mask: attentionMask };
+    if (this.wantsTokenTypes) feeds.token_type_ids = tokenTypeIds;
+    const logits = await this.session.run(feeds, [rows.length, width], this.output, signal);
+    reportBatch({
+      provider: P,
+      model: this.name,
+      pairs: rows.length,
+      tokens: rows.reduce((sum, u) => sum + unique[u]!.ids.length, 0),
+      paddedTokens: rows.length * width,
+      // The run itself: every batch of the call is queued at once, so wall time since then includes waiting.
+      durationMs: logits.runMs,
+    });
+    if (logits.dtype !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
+      throw new RerankError(
+        "MODEL_INVALID",
+        `${this.file} returned ${this.output} of type ${logits.dtype} and shape [${logits.dims.join(", ")}]; expected float32 [${rows.length}, ${this.model.numLabels}] (config.json declares ${this.model.numLabels} label${this.model.numLabels === 1 ? "" : "s"})`,
+        { provider: P },
+      );
+    }
+    const data = logits.data;
+    rows.forEach((u, row) => (scores[u] = scoreLogits(data, row, this.model)));
   }
 }

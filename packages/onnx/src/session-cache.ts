@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { InferencePool, type PoolSettings } from "./worker-pool.js";
 import type { RunResult, Signature } from "./worker-thread.js";
 
@@ -17,17 +18,30 @@ interface Entry {
 
 const pools = new Map<string, Entry>();
 
-const keyOf = (s: PoolSettings) => JSON.stringify([s.path, s.loadPath, s.threads, s.workers]);
+export interface SessionRequest extends PoolSettings {
+  /** Changes whenever the model file does (see fileVersion): a replaced model gets a new pool. */
+  version: string;
+  /** This reranker's admission limit; rerankers sharing a pool each keep their own. */
+  maxQueuedPairs: number;
+}
+
+const keyOf = (s: SessionRequest) => JSON.stringify([s.path, s.version, s.loadPath, s.threads, s.workers]);
+
+/** Identifies a file's content without reading it: a write or a replacement changes its inode or its ctime. */
+export async function fileVersion(path: string): Promise<string> {
+  const info = await stat(path, { bigint: true });
+  return [info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs].join(":");
+}
 
 /**
- * One pool per (model file, threads, workers), shared by every provider that uses it: a model's weights are loaded
- * once per worker however many rerankers an app creates. Released when the last user closes.
+ * One pool per (model file as it is now, threads, workers), shared by every provider that uses it: a model's weights
+ * are loaded once per worker however many rerankers an app creates. Released when the last user closes.
  */
-export async function acquireSession(settings: PoolSettings): Promise<{ session: InferenceSession; release: () => Promise<void> }> {
+export async function acquireSession(settings: SessionRequest): Promise<{ session: InferenceSession; release: () => Promise<void> }> {
   const key = keyOf(settings);
   let entry = pools.get(key);
   if (!entry) {
-    const pool = new InferencePool(settings);
+    const pool = new InferencePool({ path: settings.path, loadPath: settings.loadPath, threads: settings.threads, workers: settings.workers });
     entry = { pool, refs: 0 };
     pools.set(key, entry);
     pool.ready.catch(() => {
@@ -49,7 +63,7 @@ export async function acquireSession(settings: PoolSettings): Promise<{ session:
     session: {
       ...signature,
       run: (feeds, dims, output, signal) => current.pool.run(feeds, dims, output, signal),
-      admit: (pairs) => current.pool.admit(pairs),
+      admit: (pairs) => current.pool.admit(pairs, settings.maxQueuedPairs),
     },
     release: async () => {
       if (released) return;

@@ -10,8 +10,6 @@ export interface PoolSettings {
   threads: number;
   /** Inference workers, each with its own session. */
   workers: number;
-  /** Most (query, document) pairs waiting or running across the pool before new calls are refused. */
-  maxQueuedPairs: number;
 }
 
 interface Job {
@@ -33,8 +31,9 @@ interface AbortGroup {
  * A model's inference workers and the queue in front of them. Batches of every call wait in one queue on the main
  * thread and go to the least-busy worker, each worker holding at most PIPELINE_DEPTH so it never idles between
  * batches; a batch whose call was aborted is dropped from the queue, never run. A worker that dies fails the
- * batches it held and is replaced when work next arrives. Admission is by pairs: past `maxQueuedPairs`, a call
- * is refused at once with OVERLOADED, so the process does not grow without bound.
+ * batches it held and is replaced when work next arrives. Admission is by pairs: a call that would take the pool's
+ * pairs past its caller's `maxQueuedPairs` is refused at once with OVERLOADED, so the process does not grow without
+ * bound and no call waits behind more than its caller allows.
  */
 export class InferencePool {
   readonly ready: Promise<Signature>;
@@ -55,14 +54,15 @@ export class InferencePool {
   }
 
   /**
-   * Reserves room for a call's pairs; the returned function gives it back. A call is always admitted into an empty
-   * pool, so one call larger than the limit still runs, alone.
+   * Reserves room for a call's pairs, counted against every caller's pairs and this caller's `maxQueuedPairs`; the
+   * returned function gives it back. A call is always admitted into an empty pool, so one call larger than the
+   * limit still runs, alone.
    */
-  admit(pairs: number): () => void {
-    if (this.queuedPairs > 0 && this.queuedPairs + pairs > this.settings.maxQueuedPairs) {
+  admit(pairs: number, maxQueuedPairs: number): () => void {
+    if (this.queuedPairs > 0 && this.queuedPairs + pairs > maxQueuedPairs) {
       throw new RerankError(
         "OVERLOADED",
-        `the local model ${this.settings.path} has ${this.queuedPairs} pairs queued and this call brings ${pairs}, over maxQueuedPairs (${this.settings.maxQueuedPairs}); retry later, shed load, or raise maxQueuedPairs / workers`,
+        `the local model ${this.settings.path} has ${this.queuedPairs} pairs queued and this call brings ${pairs}, over maxQueuedPairs (${maxQueuedPairs}); retry later, shed load, or raise maxQueuedPairs / workers`,
         { provider: "local" },
       );
     }
@@ -146,11 +146,11 @@ export class InferencePool {
         jobs: new Set(),
         onAbort: () => {
           this.abortGroups.delete(signal);
-          for (const queued of created.jobs) {
-            const i = this.queue.indexOf(queued);
-            if (i !== -1) this.queue.splice(i, 1);
-            queued.reject(abortError());
-          }
+          // One pass over the queue: a call may have queued tens of thousands of batches.
+          let kept = 0;
+          for (const job of this.queue) if (!created.jobs.has(job)) this.queue[kept++] = job;
+          this.queue.length = kept;
+          for (const queued of created.jobs) queued.reject(abortError());
         },
       };
       group = created;
