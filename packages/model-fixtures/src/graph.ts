@@ -1,5 +1,6 @@
 import onnxProto from "onnx-proto";
 import type { BertWeights, Dense, LayerNorm } from "./weights.js";
+import { quantizeDense } from "./quantize.js";
 import type { Dtype } from "./shapes.js";
 
 const { onnx } = onnxProto;
@@ -15,6 +16,8 @@ type Attr = number | number[] | { float: number };
 export class GraphBuilder {
   readonly nodes: INodeProto[] = [];
   readonly initializers: ITensorProto[] = [];
+  /** DynamicQuantizeLinear outputs [quantized, scale, zero point] by the tensor they quantize. */
+  readonly quantizedActivations = new Map<string, [string, string, string]>();
   private counter = 0;
 
   fresh(prefix: string): string {
@@ -60,35 +63,35 @@ export class GraphBuilder {
 }
 
 /**
- * Symmetric per-tensor int8 weights with a float scale and zero point 0: ONNX Runtime's dynamic quantization
- * defaults for MatMul weights (QInt8, per_channel=False).
+ * A MatMul as onnxruntime.quantization.quantize_dynamic writes it with per_channel and reduce_range (the
+ * transformers.js / Optimum recipe): one DynamicQuantizeLinear per activation tensor, shared by every MatMul that
+ * reads it, and MatMulInteger against int8 weights with one scale per output column.
  */
-function quantizeSymmetric(weight: Float32Array): { q: Int8Array; scale: number } {
-  let max = 0;
-  for (const w of weight) max = Math.max(max, Math.abs(w));
-  const scale = max / 127 || 1;
-  const q = new Int8Array(weight.length);
-  for (let i = 0; i < weight.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round(weight[i]! / scale)));
-  return { q, scale };
+function quantizedMatMul(g: GraphBuilder, input: string, d: Dense, name: string): string {
+  const { q, scales } = quantizeDense(d);
+  const wq = g.int8(`${name}.weight_quantized`, [d.inFeatures, d.outFeatures], q);
+  const ws = g.float(`${name}.weight_scale`, [d.outFeatures], scales);
+  const wzp = g.int8(`${name}.weight_zero_point`, [d.outFeatures], new Int8Array(d.outFeatures));
+  let activation = g.quantizedActivations.get(input);
+  if (!activation) {
+    const [xq, xs, xzp] = g.node("DynamicQuantizeLinear", [input], {}, 3, `${name}/MatMul_quant`);
+    activation = [xq!, xs!, xzp!];
+    g.quantizedActivations.set(input, activation);
+  }
+  const [xq, xs, xzp] = activation;
+  const acc = g.op("MatMulInteger", [xq, wq, xzp, wzp], {}, `${name}/MatMul_quant`);
+  const accF = g.op("Cast", [acc], { to: T.FLOAT }, `${name}/MatMul_quant_output_quantized_cast`);
+  const scale = g.op("Mul", [xs, ws], {}, `${name}/MatMul_quant_scales_mul`);
+  return g.op("Mul", [accF, scale], {}, `${name}/MatMul_quant_output_quantized_mul`);
 }
 
 function linear(g: GraphBuilder, input: string, d: Dense, name: string, dtype: Dtype): string {
   const bias = g.float(`${name}.bias`, [d.outFeatures], d.bias);
-  if (dtype === "fp32") {
-    const w = g.float(`${name}.weight`, [d.inFeatures, d.outFeatures], d.weight);
-    return g.op("Add", [g.op("MatMul", [input, w], {}, `${name}/MatMul`), bias], {}, `${name}/Add`);
-  }
-  // The node pattern onnxruntime.quantization.quantize_dynamic writes for a MatMul.
-  const { q, scale } = quantizeSymmetric(d.weight);
-  const wq = g.int8(`${name}.weight_quantized`, [d.inFeatures, d.outFeatures], q);
-  const ws = g.scalarFloat(`${name}.weight_scale`, scale);
-  const wzp = g.int8(`${name}.weight_zero_point`, [], Int8Array.of(0));
-  const [xq, xs, xzp] = g.node("DynamicQuantizeLinear", [input], {}, 3, `${name}/MatMul_quant`);
-  const acc = g.op("MatMulInteger", [xq!, wq, xzp!, wzp], {}, `${name}/MatMul_quant`);
-  const accF = g.op("Cast", [acc], { to: T.FLOAT }, `${name}/MatMul_quant_output_quantized_cast`);
-  const scales = g.op("Mul", [xs!, ws], {}, `${name}/MatMul_quant_scales_mul`);
-  const out = g.op("Mul", [accF, scales], {}, `${name}/MatMul_quant_output_quantized_mul`);
-  return g.op("Add", [out, bias], {}, `${name}/Add`);
+  const product =
+    dtype === "fp32"
+      ? g.op("MatMul", [input, g.float(`${name}.weight`, [d.inFeatures, d.outFeatures], d.weight)], {}, `${name}/MatMul`)
+      : quantizedMatMul(g, input, d, name);
+  return g.op("Add", [product, bias], {}, `${name}/Add`);
 }
 
 function layerNorm(g: GraphBuilder, input: string, n: LayerNorm, name: string, hidden: number, eps: number): string {
@@ -148,7 +151,8 @@ export function buildModel(w: BertWeights, dtype: Dtype, producer: string): Uint
   x = layerNorm(g, x, w.embeddingNorm, "embeddings.LayerNorm", h, w.layerNormEps);
 
   // Extended mask: 0 where attended, float32 min where padded, shape [batch, 1, 1, seq].
-  const maskUnsq = g.op("Unsqueeze", ["attention_mask", g.int64("mask.axes", [2], [1, 2])], {}, "/Unsqueeze");
+  const maskUnsq1 = g.op("Unsqueeze", ["attention_mask", g.int64("mask.axis1", [1], [1])], {}, "/Unsqueeze");
+  const maskUnsq = g.op("Unsqueeze", [maskUnsq1, g.int64("mask.axis2", [1], [2])], {}, "/Unsqueeze_1");
   const maskF = g.op("Cast", [maskUnsq], { to: T.FLOAT }, "/Cast");
   const inverted = g.op("Sub", [g.scalarFloat("mask.one", 1), maskF], {}, "/Sub");
   const extMask = g.op("Mul", [inverted, g.scalarFloat("mask.min", -3.4028234663852886e38)], {}, "/Mul");

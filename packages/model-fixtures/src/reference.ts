@@ -1,3 +1,5 @@
+import { dynamicQuantize, quantizeDense, type QuantizedDense } from "./quantize.js";
+import type { Dtype } from "./shapes.js";
 import type { BertWeights, Dense, LayerNorm } from "./weights.js";
 
 /**
@@ -7,6 +9,15 @@ import type { BertWeights, Dense, LayerNorm } from "./weights.js";
 export interface ReferenceInput {
   inputIds: number[];
   tokenTypeIds?: number[];
+}
+
+export interface ReferenceOptions {
+  /**
+   * "q8" computes what the quantized graph does for one unpadded sequence: each projection's input quantized
+   * as DynamicQuantizeLinear does (one scale over the sequence), exact integer products with the per-channel
+   * weights, then scaled. Only float rounding separates it from ONNX Runtime, on any instruction set.
+   */
+  dtype?: Dtype;
 }
 
 type Matrix = Float64Array[];
@@ -31,6 +42,28 @@ function apply(x: Float64Array, d: Dense): Float64Array {
   return out;
 }
 
+const quantizedWeights = new WeakMap<Dense, QuantizedDense>();
+
+/** A projection of every token's vector, in float64 or as the q8 graph computes it. */
+function project(xs: Float64Array[], d: Dense, dtype: Dtype): Float64Array[] {
+  if (dtype === "fp32") return xs.map((x) => apply(x, d));
+  let w = quantizedWeights.get(d);
+  if (!w) quantizedWeights.set(d, (w = quantizeDense(d)));
+  const flat = new Float64Array(xs.length * d.inFeatures);
+  xs.forEach((x, r) => flat.set(x, r * d.inFeatures));
+  const a = dynamicQuantize(flat);
+  return xs.map((_, r) => {
+    const acc = new Float64Array(d.outFeatures);
+    for (let i = 0; i < d.inFeatures; i++) {
+      const xi = a.q[r * d.inFeatures + i]! - a.zeroPoint;
+      if (xi === 0) continue;
+      const row = i * d.outFeatures;
+      for (let o = 0; o < d.outFeatures; o++) acc[o] = acc[o]! + xi * w.q[row + o]!;
+    }
+    return acc.map((v, o) => v * a.scale * w.scales[o]! + d.bias[o]!);
+  });
+}
+
 function norm(x: Float64Array, n: LayerNorm, eps: number): Float64Array {
   let mean = 0;
   for (const v of x) mean += v;
@@ -42,7 +75,8 @@ function norm(x: Float64Array, n: LayerNorm, eps: number): Float64Array {
   return x.map((v, i) => (v - mean) * inv * n.gamma[i]! + n.beta[i]!);
 }
 
-export function referenceLogits(w: BertWeights, input: ReferenceInput): number[] {
+export function referenceLogits(w: BertWeights, input: ReferenceInput, options: ReferenceOptions = {}): number[] {
+  const dtype = options.dtype ?? "fp32";
   const h = w.hiddenSize;
   const seq = input.inputIds.length;
   const headDim = h / w.numHeads;
@@ -58,9 +92,9 @@ export function referenceLogits(w: BertWeights, input: ReferenceInput): number[]
   });
 
   for (const layer of w.layers) {
-    const q = x.map((v) => apply(v, layer.query));
-    const k = x.map((v) => apply(v, layer.key));
-    const val = x.map((v) => apply(v, layer.value));
+    const q = project(x, layer.query, dtype);
+    const k = project(x, layer.key, dtype);
+    const val = project(x, layer.value, dtype);
     const ctx: Matrix = x.map(() => new Float64Array(h));
     for (let head = 0; head < w.numHeads; head++) {
       const off = head * headDim;
@@ -81,12 +115,12 @@ export function referenceLogits(w: BertWeights, input: ReferenceInput): number[]
         }
       }
     }
-    const attended = ctx.map((c, i) => norm(apply(c, layer.attentionOutput).map((v, d) => v + x[i]![d]!), layer.attentionNorm, w.layerNormEps));
-    x = attended.map((a) => {
-      const inter = apply(a, layer.intermediate).map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
-      return norm(apply(inter, layer.output).map((v, d) => v + a[d]!), layer.outputNorm, w.layerNormEps);
-    });
+    const attended = project(ctx, layer.attentionOutput, dtype).map((o, i) =>
+      norm(o.map((v, d) => v + x[i]![d]!), layer.attentionNorm, w.layerNormEps),
+    );
+    const inter = project(attended, layer.intermediate, dtype).map((h) => h.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))));
+    x = project(inter, layer.output, dtype).map((o, i) => norm(o.map((v, d) => v + attended[i]![d]!), layer.outputNorm, w.layerNormEps));
   }
-  const pooled = apply(x[0]!, w.pooler).map(Math.tanh);
-  return Array.from(apply(pooled, w.classifier));
+  const pooled = project([x[0]!], w.pooler, dtype)[0]!.map(Math.tanh);
+  return Array.from(project([pooled], w.classifier, dtype)[0]!);
 }
