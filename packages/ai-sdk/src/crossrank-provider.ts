@@ -1,8 +1,40 @@
-import { parseConfigString, RerankError, type CreateRerankerOptions, type RerankerConfig, type RerankerSpec, type RerankProvider } from "@crossrank/core";
+import {
+  closest,
+  parseConfigString,
+  PROVIDERS,
+  RerankError,
+  type CreateRerankerOptions,
+  type RerankerConfig,
+  type RerankerSpec,
+  type RerankProvider,
+} from "@crossrank/core";
 import { CrossrankRerankingModel } from "./reranking-model.js";
 
-/** Options every model of a provider shares, such as `cache` or `fallback`, merged under each model's config. */
-export type CrossrankDefaults = Omit<Partial<RerankerConfig>, "provider"> & Record<string, unknown>;
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+type OptionOf<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T ? T[K] : never) : never;
+
+/**
+ * Options every model of a provider shares, such as `cache`, `fallback` or `timeoutMs`, merged under each model's
+ * config: any option of any provider, and no other (a misspelt one is a type error, and an error at run time).
+ */
+export type CrossrankDefaults = { [K in Exclude<KeysOfUnion<RerankerConfig>, "provider">]?: OptionOf<RerankerConfig, K> };
+
+/** Every provider's option names. */
+function knownOptions(): string[] {
+  return [...new Set(Object.values(PROVIDERS).flatMap((p) => Object.keys(p.schema.shape)))].filter((k) => k !== "provider");
+}
+
+function checkDefaults(defaults: unknown): void {
+  if (defaults === null || typeof defaults !== "object" || Array.isArray(defaults) || "provider" in defaults) {
+    throw new RerankError("INVALID_CONFIG", "createCrossrank(defaults): defaults are shared options (cache, fallback, …) without a provider; name the provider in each reranking() call");
+  }
+  const known = knownOptions();
+  for (const key of Object.keys(defaults)) {
+    if (known.includes(key)) continue;
+    const suggestion = closest(key, known);
+    throw new RerankError("INVALID_CONFIG", `createCrossrank(defaults): no provider has an option "${key}"${suggestion ? `; did you mean "${suggestion}"?` : ""}`);
+  }
+}
 
 export interface CrossrankProvider {
   /**
@@ -15,9 +47,7 @@ export interface CrossrankProvider {
 }
 
 export function createCrossrank(defaults: CrossrankDefaults = {}, options: CreateRerankerOptions = {}): CrossrankProvider {
-  if (defaults === null || typeof defaults !== "object" || "provider" in defaults) {
-    throw new RerankError("INVALID_CONFIG", "createCrossrank(defaults): defaults are shared options (cache, fallback, …) without a provider; name the provider in each reranking() call");
-  }
+  checkDefaults(defaults);
   const withDefaults = (model: RerankerSpec): RerankerSpec => {
     if (Object.keys(defaults).length === 0) return model;
     const config = typeof model === "string" ? parseConfigString(model) : model;

@@ -92,6 +92,12 @@ describe("crossrank as an AI SDK reranking model, through ai@6's rerank()", () =
     expect(isRerankError(error, "INVALID_INPUT")).toBe(true);
   });
 
+  it("validates a config string at construction, with a suggestion for a misspelt provider", () => {
+    expect(() => crossrank.reranking("lexcial")).toThrow(expect.objectContaining({ code: "INVALID_CONFIG", message: expect.stringMatching(/did you mean "lexical"/) }));
+    expect(() => crossrank.reranking("local?dtype=fp16")).toThrow(/config\.dtype/);
+    expect(crossrank.reranking("cohere:rerank-v3.5|lexical").modelId).toBe("cohere:rerank-v3.5|lexical");
+  });
+
   it("validates a config object at construction, naming the field", () => {
     expect(() => crossrank.reranking({ provider: "local", modelPath: TINY.bert, dtype: "fp16" } as never)).toThrow(/dtype/);
   });
@@ -140,5 +146,13 @@ describe("hosted providers through the AI SDK", () => {
 
   it("createCrossrank rejects defaults that name a provider", () => {
     expect(() => createCrossrank({ provider: "local" } as never)).toThrow(/without a provider/);
+  });
+
+  it("createCrossrank's defaults are exact: a misspelt option is a type error and an INVALID_CONFIG", () => {
+    // @ts-expect-error fallbak is no option of any provider
+    const typo = () => createCrossrank({ fallbak: ["lexical"] });
+    expect(typo).toThrow(expect.objectContaining({ code: "INVALID_CONFIG", message: expect.stringMatching(/"fallbak"; did you mean "fallback"/) }));
+    // @ts-expect-error maxRetries is a number
+    expect(() => createCrossrank({ maxRetries: "2" }).reranking("cohere")).toThrow(/config\.maxRetries/);
   });
 });

@@ -22,9 +22,10 @@ export class CrossrankRerankingModel implements RerankingModelV3 {
       this.modelId = `${model.provider}:${model.model}`;
       this.create = () => Promise.resolve(model);
     } else {
-      // Validated now, where a mistake in the config is easiest to see.
-      this.modelId = typeof model === "string" ? model : describeConfig(resolveConfig(model));
-      this.create = () => createReranker(model, options);
+      // Validated now, where a mistake in the config is easiest to see; the reranker itself is made on first use.
+      const config = resolveConfig(model);
+      this.modelId = typeof model === "string" ? model : describeConfig(config);
+      this.create = () => createReranker(config, options);
     }
   }
 

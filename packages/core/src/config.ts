@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { closest } from "./did-you-mean.js";
 import { RerankError } from "./errors.js";
 
 export const DEFAULT_LOCAL_MODEL = "ms-marco-MiniLM-L-6-v2";
@@ -137,17 +138,22 @@ export type ResolvedMixedbreadConfig = z.output<typeof mixedbreadConfigSchema>;
 export type HttpRerankerConfig = z.input<typeof httpConfigSchema>;
 export type ResolvedHttpConfig = z.output<typeof httpConfigSchema>;
 
-/** Providers crossrank knows, the package that implements each, and the schema of its config. */
+/**
+ * Providers crossrank knows, the package that implements each, the schema of its config, and the environment
+ * variables its API key is read from (in order).
+ */
 export const PROVIDERS = {
-  local: { packageName: "@crossrank/onnx", schema: localConfigSchema },
+  local: { packageName: "@crossrank/onnx", schema: localConfigSchema, apiKeyEnv: [] },
   /** Built into core: nothing to install. */
-  lexical: { packageName: undefined, schema: lexicalConfigSchema },
-  passthrough: { packageName: undefined, schema: passthroughConfigSchema },
-  cohere: { packageName: "@crossrank/cohere", schema: cohereConfigSchema },
-  mixedbread: { packageName: "@crossrank/mixedbread", schema: mixedbreadConfigSchema },
-  http: { packageName: "@crossrank/http", schema: httpConfigSchema },
-  voyage: { packageName: "@crossrank/voyage", schema: voyageConfigSchema },
-  jina: { packageName: "@crossrank/jina", schema: jinaConfigSchema },
+  lexical: { packageName: undefined, schema: lexicalConfigSchema, apiKeyEnv: [] },
+  passthrough: { packageName: undefined, schema: passthroughConfigSchema, apiKeyEnv: [] },
+  /** CO_API_KEY is the variable Cohere's own SDK reads. */
+  cohere: { packageName: "@crossrank/cohere", schema: cohereConfigSchema, apiKeyEnv: ["COHERE_API_KEY", "CO_API_KEY"] },
+  mixedbread: { packageName: "@crossrank/mixedbread", schema: mixedbreadConfigSchema, apiKeyEnv: ["MXBAI_API_KEY"] },
+  /** A self-hosted server's key (optional) has no variable of its own: CROSSRANK_CONFIG can carry it. */
+  http: { packageName: "@crossrank/http", schema: httpConfigSchema, apiKeyEnv: [] },
+  voyage: { packageName: "@crossrank/voyage", schema: voyageConfigSchema, apiKeyEnv: ["VOYAGE_API_KEY"] },
+  jina: { packageName: "@crossrank/jina", schema: jinaConfigSchema, apiKeyEnv: ["JINA_API_KEY"] },
 } as const;
 
 export type ProviderName = keyof typeof PROVIDERS;
@@ -174,40 +180,47 @@ export function isProviderName(name: string): name is ProviderName {
   return Object.hasOwn(PROVIDERS, name);
 }
 
-/** "local:ms-marco-MiniLM-L-6-v2", "local:./models/my-model", "cohere:rerank-v3.5", "local" → a config object. */
-export function parseConfigString(spec: string): { provider: string; model?: string; modelPath?: string } {
-  const trimmed = spec.trim();
-  const colon = trimmed.indexOf(":");
-  const provider = colon === -1 ? trimmed : trimmed.slice(0, colon);
-  const rest = colon === -1 ? "" : trimmed.slice(colon + 1).trim();
-  if (!provider) throw new RerankError("INVALID_CONFIG", `config string "${spec}" has no provider; expected e.g. "local:${DEFAULT_LOCAL_MODEL}"`);
-  if (!rest) return { provider };
-  // Paths are told apart from hub ids ("BAAI/bge-reranker-base") by how they start.
-  if (provider === "local" && /^(\/|\.\.?\/|~\/|[A-Za-z]:\\)/.test(rest)) return { provider, modelPath: rest };
-  return { provider, model: rest };
+export { parseConfigString } from "./config-string.js";
+
+/** The provider names, quoted, for messages. */
+export function providerList(): string {
+  return Object.keys(PROVIDERS).map((p) => `"${p}"`).join(", ");
 }
 
-/** Validates a config object against its provider's schema; errors name each bad field (never its value). */
-export function validateConfig(input: unknown): ResolvedConfig {
+/**
+ * Validates a config object against its provider's schema; errors name each bad field (never its value).
+ * `field` names the object in messages ("config", "config.fallback[0]").
+ */
+export function validateConfig(input: unknown, field = "config"): ResolvedConfig {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    throw new RerankError("INVALID_CONFIG", `reranker config must be an object or a string like "local:${DEFAULT_LOCAL_MODEL}"`);
+    throw new RerankError("INVALID_CONFIG", `${field} must be an object or a string like "local:${DEFAULT_LOCAL_MODEL}"`);
   }
   const provider = (input as { provider?: unknown }).provider;
   if (typeof provider !== "string" || !isProviderName(provider)) {
-    throw new RerankError(
-      "INVALID_CONFIG",
-      `config.provider must be one of ${Object.keys(PROVIDERS).map((p) => `"${p}"`).join(", ")}, got ${JSON.stringify(provider)}`,
-    );
+    const suggestion = typeof provider === "string" ? closest(provider, Object.keys(PROVIDERS)) : undefined;
+    const hint = suggestion ? ` (did you mean "${suggestion}"?)` : "";
+    throw new RerankError("INVALID_CONFIG", `${field}.provider must be one of ${providerList()}${hint}`);
   }
   const parsed = PROVIDERS[provider].schema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      const field = issue.path.length ? `config.${issue.path.join(".")}` : "config";
-      return `${field}: ${issue.message}`;
+      const path = issue.path.length ? `${field}.${issue.path.join(".")}` : field;
+      return `${path}: ${issue.message}${unknownKeyHint(provider, issue)}`;
     });
     throw new RerankError("INVALID_CONFIG", `invalid ${provider} reranker config: ${problems.join("; ")}`);
   }
   return parsed.data;
+}
+
+/** For an unrecognized key that is a typo of a real one: ` (did you mean "fallback"?)`. */
+function unknownKeyHint(provider: ProviderName, issue: z.core.$ZodIssue): string {
+  if (issue.code !== "unrecognized_keys" || issue.path.length > 0) return "";
+  const known = Object.keys(PROVIDERS[provider].schema.shape);
+  const hints = issue.keys.flatMap((key) => {
+    const suggestion = closest(key, known);
+    return suggestion ? [`"${key}" → "${suggestion}"`] : [];
+  });
+  return hints.length ? ` (did you mean ${hints.join(", ")}?)` : "";
 }
 
 /** Parses a provider's own options inside its package, with the same field-naming errors. */

@@ -1,5 +1,6 @@
 import { DEFAULT_LOCAL_MODEL, PROVIDERS, parseConfigString, validateConfig, type RerankerConfig, type ResolvedConfig } from "./config.js";
-import { RerankError } from "./errors.js";
+import { isRerankError, RerankError } from "./errors.js";
+import { parseConfigJson, withModel } from "./config-string.js";
 import { createFallbackChain, type FallbackEvent } from "./fallback.js";
 import { createLexicalProvider, createPassthroughProvider } from "./lexical.js";
 import { loadProviderModule } from "./load-provider.js";
@@ -16,30 +17,73 @@ export interface CreateRerankerOptions extends ObserveOptions {
 }
 
 /**
- * Where the config comes from when the caller gives none: CROSSRANK_PROVIDER (a provider name or a full
- * config string such as "local:ms-marco-MiniLM-L-6-v2") and CROSSRANK_MODEL.
+ * Where the config comes from when the caller gives none: CROSSRANK_CONFIG (a config object as JSON), or
+ * CROSSRANK_PROVIDER (a config string such as "local:ms-marco-MiniLM-L-6-v2" or "cohere:rerank-v3.5|lexical")
+ * with CROSSRANK_MODEL.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const spec = env.CROSSRANK_PROVIDER?.trim() || "local";
-  const config: Record<string, unknown> = parseConfigString(spec);
+  const json = env.CROSSRANK_CONFIG?.trim();
+  const spec = env.CROSSRANK_PROVIDER?.trim();
   const model = env.CROSSRANK_MODEL?.trim();
-  if (model && config.model === undefined && config.modelPath === undefined) {
-    Object.assign(config, parseConfigString(`${config.provider}:${model}`));
+  if (json) {
+    if (spec || model) {
+      throw new RerankError("INVALID_CONFIG", "CROSSRANK_CONFIG and CROSSRANK_PROVIDER / CROSSRANK_MODEL are both set: set one or the other");
+    }
+    return parseConfigJson(json, "CROSSRANK_CONFIG");
+  }
+  const config = parseConfigString(spec || "local");
+  if (model && config.model === undefined && config.modelPath === undefined) return withModel(config, model);
+  return config;
+}
+
+/** Defaults that depend on more than the schema: the local model, and the key Cohere's own SDK reads. */
+function completeConfig(config: ResolvedConfig, env: NodeJS.ProcessEnv): ResolvedConfig {
+  if (config.provider === "local" && config.model === undefined && config.modelPath === undefined) {
+    return { ...config, model: DEFAULT_LOCAL_MODEL };
+  }
+  if (config.provider === "cohere" && config.apiKey === undefined && !env.COHERE_API_KEY?.trim() && env.CO_API_KEY?.trim()) {
+    return { ...config, apiKey: env.CO_API_KEY.trim() };
   }
   return config;
 }
 
-/** Builds a validated config from a string, an object, or (with no argument) the environment. */
+/** Validates a config and each of its fallbacks now, so a mistake anywhere in a chain shows at construction. */
+function resolveChain(raw: unknown, env: NodeJS.ProcessEnv): ResolvedConfig {
+  const config = completeConfig(validateConfig(raw), env);
+  if (!config.fallback?.length) return config;
+  const fallback = config.fallback.map((member, i) => {
+    const field = `config.fallback[${i}]`;
+    try {
+      const parsed: Record<string, unknown> = typeof member === "string" ? parseConfigString(member) : member;
+      if (parsed.fallback !== undefined || parsed.cache !== undefined) {
+        throw new RerankError("INVALID_CONFIG", "a fallback has no fallback or cache of its own: list every fallback, and the cache, on the first provider");
+      }
+      return completeConfig(validateConfig(parsed, field), env);
+    } catch (error) {
+      if (isRerankError(error) && !error.message.includes(field)) throw new RerankError(error.code, `${field}: ${error.message}`);
+      throw error;
+    }
+  });
+  return { ...config, fallback };
+}
+
+/**
+ * Builds a validated config from a string, an object, or (with no argument) the environment. Synchronous and
+ * without I/O, so adapters call it at construction.
+ */
 export function resolveConfig(spec?: RerankerSpec, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   if (spec !== undefined && typeof spec !== "string" && (spec === null || typeof spec !== "object")) {
     throw new RerankError("INVALID_CONFIG", `a reranker config is an object or a string, got ${spec === null ? "null" : typeof spec}`);
   }
-  const raw = spec === undefined ? configFromEnv(env) : typeof spec === "string" ? parseConfigString(spec) : spec;
-  const config = validateConfig(raw);
-  if (config.provider === "local" && config.model === undefined && config.modelPath === undefined) {
-    return { ...config, model: DEFAULT_LOCAL_MODEL };
+  if (spec !== undefined) return resolveChain(typeof spec === "string" ? parseConfigString(spec) : spec, env);
+  try {
+    return resolveChain(configFromEnv(env), env);
+  } catch (error) {
+    // Say which variable to fix: the caller passed nothing.
+    const source = env.CROSSRANK_CONFIG?.trim() ? "CROSSRANK_CONFIG" : "CROSSRANK_PROVIDER / CROSSRANK_MODEL";
+    if (isRerankError(error) && !error.message.startsWith("CROSSRANK_")) throw new RerankError(error.code, `${source}: ${error.message}`);
+    throw error;
   }
-  return config;
 }
 
 /** A short name for messages: "local:ms-marco-MiniLM-L-6-v2", "cohere:rerank-v3.5". */

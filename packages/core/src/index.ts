@@ -51,6 +51,8 @@ export {
   type RerankerConfig,
   type ResolvedConfig,
 } from "./config.js";
+export { formatConfigString, parseConfigJson, type ParsedConfig } from "./config-string.js";
+export { closest } from "./did-you-mean.js";
 export { createReranker, resolveConfig, configFromEnv, describeConfig, type RerankerSpec, type CreateRerankerOptions } from "./create-reranker.js";
 export { loadProviderModule } from "./load-provider.js";
 export { registerProvider, type ProviderModule } from "./provider-registry.js";

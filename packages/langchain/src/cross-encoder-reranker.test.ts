@@ -1,4 +1,4 @@
-import { createReranker, type RerankProvider } from "@crossrank/core";
+import { createReranker, registerProvider, type RerankProvider } from "@crossrank/core";
 import { ContextualCompressionRetriever } from "@langchain/classic/retrievers/contextual_compression";
 import { DocumentCompressorPipeline } from "@langchain/classic/retrievers/document_compressors";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
@@ -177,5 +177,76 @@ describe("CrossEncoderReranker (LangChain)", () => {
     const expected = await new CrossEncoderReranker({ config: { provider: "local", modelPath: TINY.bert }, topN: 2 }).compressDocuments(DOCS, QUERY);
     expect(seen[0]).toContain(expected.map((d) => `[${d.id}] ${d.pageContent}`).join("\n"));
     expect(seen[0]).toContain(`Question: ${QUERY}`);
+  });
+});
+
+/** Registers a stand-in "jina" provider that records the rerankers it makes, to see what close() closes. */
+function recordJinaRerankers(): { closed: number }[] {
+  const made: { closed: number }[] = [];
+  registerProvider("jina", {
+    async createProvider() {
+      const reranker = {
+        provider: "jina",
+        model: "stand-in",
+        closed: 0,
+        async rerank(_query: string, documents: readonly string[], options?: { topN?: number }) {
+          return documents.map((_, index) => ({ index, score: 1 - index / 10, rawScore: 0 })).slice(0, options?.topN);
+        },
+        async close() {
+          reranker.closed++;
+        },
+      };
+      made.push(reranker);
+      return reranker;
+    },
+  });
+  return made;
+}
+
+describe("CrossEncoderReranker (LangChain) options, checked at construction", () => {
+  const invalid = (fields: unknown, expected: RegExp) => {
+    let error: unknown;
+    try {
+      new CrossEncoderReranker(fields as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: "INVALID_CONFIG" });
+    expect((error as Error).message).toMatch(expected);
+  };
+
+  it("rejects a misspelt provider, option or config field before any query", () => {
+    invalid({ config: "lexcial" }, /did you mean "lexical"/);
+    invalid({ config: { provider: "local", dtype: "q4" } }, /config\.dtype/);
+    invalid({ config: "cohere:rerank-v3.5|lexical?k1=x" }, /"k1" must be a number/);
+    invalid({ confg: "lexical" }, /unknown option "confg"; did you mean "config"/);
+  });
+
+  it("takes minScore and topN only as numbers", () => {
+    invalid({ config: "lexical", minScore: "0.5" }, /minScore must be a number in \[0, 1\], got a string/);
+    invalid({ config: "lexical", minScore: null }, /minScore must be a number in \[0, 1\], got null/);
+    invalid({ config: "lexical", minScore: Number.NaN }, /minScore/);
+    invalid({ config: "lexical", topN: null }, /topN must be a positive integer, got null/);
+    invalid({ config: "lexical", topN: "3" }, /topN must be a positive integer, got a string/);
+  });
+
+  it("close() closes the reranker it created from config, only once made, and never one passed in", async () => {
+    const made = recordJinaRerankers();
+    const owned = new CrossEncoderReranker({ config: "jina:stand-in" });
+    await owned.close();
+    expect(made).toHaveLength(0);
+    expect(await owned.rerank(["a", "b"], QUERY)).toHaveLength(2);
+    await owned.close();
+    expect(made.map((r) => r.closed)).toEqual([1]);
+    // Usable again: a new reranker is made.
+    await owned.rerank(["a"], QUERY);
+    expect(made).toHaveLength(2);
+    await owned.close();
+
+    const yours = made[1]!;
+    const passed = new CrossEncoderReranker({ reranker: yours as unknown as RerankProvider });
+    await passed.rerank(["a"], QUERY);
+    await passed.close();
+    expect(yours.closed).toBe(1);
   });
 });

@@ -3,7 +3,10 @@ import { CallbackManager, type Callbacks } from "@langchain/core/callbacks/manag
 import { Document, type DocumentInterface } from "@langchain/core/documents";
 import { BaseDocumentCompressor } from "@langchain/core/retrievers/document_compressors";
 
-/** `reranker` or `config`; `topN` (default 3, as @langchain/cohere's CohereRerank); `minScore`. */
+/**
+ * `reranker` or `config` (validated at construction; none: CROSSRANK_CONFIG / CROSSRANK_PROVIDER); `topN` (default 3,
+ * as @langchain/cohere's CohereRerank); `minScore`.
+ */
 export type CrossEncoderRerankerFields = AdapterOptions;
 
 export const DEFAULT_TOP_N = 3;
@@ -94,5 +97,10 @@ export class CrossEncoderReranker extends BaseDocumentCompressor {
     const provider = await this.settings.provider();
     const results = await provider.rerank(query, texts, { ...(options.topN === undefined ? {} : { topN: options.topN }), ...(options.signal ? { signal: options.signal } : {}) });
     return results.map((r) => ({ index: r.index, relevanceScore: r.score }));
+  }
+
+  /** Releases the reranker this compressor created from `config` (one passed as `reranker` is yours to close). */
+  async close(): Promise<void> {
+    await this.settings.close();
   }
 }

@@ -1,4 +1,4 @@
-import { createReranker, type RerankProvider } from "@crossrank/core";
+import { createReranker, registerProvider, type RerankProvider } from "@crossrank/core";
 import { ContextChatEngine } from "@llamaindex/core/chat-engine";
 import { BaseEmbedding } from "@llamaindex/core/embeddings";
 import { MockLLM } from "@llamaindex/core/llms/mock";
@@ -162,5 +162,77 @@ describe("CrossEncoderReranker (LlamaIndex)", () => {
       const expected = await new CrossEncoderReranker({ config: { provider: "local", modelPath: TINY.bert }, topN: 2 }).postprocessNodes(await index.asRetriever({ similarityTopK: 5 }).retrieve(QUERY), QUERY);
       expect(response.sourceNodes!.map((n) => n.node.id_)).toEqual(expected.map((n) => n.node.id_));
     });
+  });
+});
+
+/** Registers a stand-in "jina" provider that records the rerankers it makes, to see what close() closes. */
+function recordJinaRerankers(): { closed: number }[] {
+  const made: { closed: number }[] = [];
+  registerProvider("jina", {
+    async createProvider() {
+      const reranker = {
+        provider: "jina",
+        model: "stand-in",
+        closed: 0,
+        async rerank(_query: string, documents: readonly string[], options?: { topN?: number }) {
+          return documents.map((_, index) => ({ index, score: 1 - index / 10, rawScore: 0 })).slice(0, options?.topN);
+        },
+        async close() {
+          reranker.closed++;
+        },
+      };
+      made.push(reranker);
+      return reranker;
+    },
+  });
+  return made;
+}
+
+describe("CrossEncoderReranker (LlamaIndex) options, checked at construction", () => {
+  const invalid = (fields: unknown, expected: RegExp) => {
+    let error: unknown;
+    try {
+      new CrossEncoderReranker(fields as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: "INVALID_CONFIG" });
+    expect((error as Error).message).toMatch(expected);
+  };
+
+  it("rejects a misspelt provider, option or config field before any query", () => {
+    invalid({ config: "lexcial" }, /did you mean "lexical"/);
+    invalid({ config: { provider: "local", dtype: "q4" } }, /config\.dtype/);
+    invalid({ config: "cohere:rerank-v3.5|lexical?k1=x" }, /"k1" must be a number/);
+    invalid({ confg: "lexical" }, /unknown option "confg"; did you mean "config"/);
+    invalid({ metadataMod: "none" }, /did you mean "metadataMode"/);
+  });
+
+  it("takes minScore and topN only as numbers", () => {
+    invalid({ config: "lexical", minScore: "0.5" }, /minScore must be a number in \[0, 1\], got a string/);
+    invalid({ config: "lexical", minScore: null }, /minScore must be a number in \[0, 1\], got null/);
+    invalid({ config: "lexical", minScore: Number.NaN }, /minScore/);
+    invalid({ config: "lexical", topN: null }, /topN must be a positive integer, got null/);
+    invalid({ config: "lexical", topN: "3" }, /topN must be a positive integer, got a string/);
+  });
+
+  it("close() closes the reranker it created from config, only once made, and never one passed in", async () => {
+    const made = recordJinaRerankers();
+    const owned = new CrossEncoderReranker({ config: "jina:stand-in" });
+    await owned.close();
+    expect(made).toHaveLength(0);
+    expect(await owned.postprocessNodes(nodes(), QUERY)).toHaveLength(3);
+    await owned.close();
+    expect(made.map((r) => r.closed)).toEqual([1]);
+    // Usable again: a new reranker is made.
+    await owned.postprocessNodes(nodes(), QUERY);
+    expect(made).toHaveLength(2);
+    await owned.close();
+
+    const yours = made[1]!;
+    const passed = new CrossEncoderReranker({ reranker: yours as unknown as RerankProvider });
+    await passed.postprocessNodes(nodes(), QUERY);
+    await passed.close();
+    expect(yours.closed).toBe(1);
   });
 });

@@ -37,7 +37,7 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
   private readonly settings: AdapterSettings;
 
   constructor(options: CrossEncoderRerankerOptions = {}) {
-    this.settings = adapterSettings(options, DEFAULT_TOP_N);
+    this.settings = adapterSettings(options, DEFAULT_TOP_N, ["metadataMode"]);
     this.topN = this.settings.topN;
     this.minScore = this.settings.minScore;
     this.metadataMode = options.metadataMode ?? MetadataMode.NONE;
@@ -63,5 +63,10 @@ export class CrossEncoderReranker implements BaseNodePostprocessor {
     const kept = results.filter((r) => this.minScore === undefined || r.score >= this.minScore).map((r) => ({ node: nodes[r.index]!.node, score: r.score }));
     dispatchRerankEvent("rerank-end", { id, query: text, nodes: kept, servedBy: results[0]?.servedBy, durationMs: performance.now() - started });
     return kept;
+  }
+
+  /** Releases the reranker this postprocessor created from `config` (one passed as `reranker` is yours to close). */
+  async close(): Promise<void> {
+    await this.settings.close();
   }
 }

@@ -1,4 +1,4 @@
-import { createReranker, isRerankError, type RerankProvider } from "@crossrank/core";
+import { createReranker, isRerankError, registerProvider, type RerankProvider } from "@crossrank/core";
 import { rerankWithScorer } from "@mastra/rag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY } from "../../../test/setup/fixture-paths.js";
@@ -59,6 +59,34 @@ describe("CrossEncoderRelevanceScorer in Mastra's rerankWithScorer (@mastra/rag 
     await expect(scorer.getRelevanceScore("", "text")).rejects.toThrow(/query must be a non-empty string/);
     await expect(scorer.getRelevanceScore(QUERY, 42 as never)).rejects.toThrow(/text must be a string, got number/);
     expect(() => new CrossEncoderRelevanceScorer({ reranker: local, config: "lexical" })).toThrow(/not both/);
+    expect(() => new CrossEncoderRelevanceScorer({ config: "lexcial" })).toThrow(/did you mean "lexical"/);
+  });
+
+  it("close() creates nothing just to close it, and leaves a reranker passed in open", async () => {
+    const made: { closed: number }[] = [];
+    registerProvider("jina", {
+      async createProvider() {
+        const reranker = {
+          provider: "jina",
+          model: "stand-in",
+          closed: 0,
+          rerank: async (_q: string, docs: readonly string[]) => docs.map((_, index) => ({ index, score: 0.5, rawScore: 0 })),
+          close: async () => void reranker.closed++,
+        };
+        made.push(reranker);
+        return reranker;
+      },
+    });
+    const scorer = new CrossEncoderRelevanceScorer({ config: "jina:stand-in" });
+    await scorer.close();
+    expect(made).toHaveLength(0);
+    await scorer.getRelevanceScore(QUERY, "text");
+    await scorer.close();
+    expect(made.map((r) => r.closed)).toEqual([1]);
+    const passed = new CrossEncoderRelevanceScorer({ reranker: made[0] as unknown as RerankProvider });
+    await passed.getRelevanceScore(QUERY, "text");
+    await passed.close();
+    expect(made[0]!.closed).toBe(1);
   });
 });
 

@@ -4,7 +4,10 @@ import { ScoreBatcher } from "./score-batcher.js";
 export interface CrossEncoderRelevanceScorerOptions {
   /** A reranker you created (and close) yourself. */
   reranker?: RerankProvider;
-  /** Or a crossrank config ("local:ms-marco-MiniLM-L-6-v2", "cohere:rerank-v3.5", an object); created on first use. */
+  /**
+   * Or a crossrank config ("local:ms-marco-MiniLM-L-6-v2", "cohere:rerank-v3.5|lexical", an object), validated at
+   * construction and created on first use.
+   */
   config?: RerankerSpec;
 }
 
@@ -16,11 +19,9 @@ export interface CrossEncoderRelevanceScorerOptions {
 export class CrossEncoderRelevanceScorer {
   private readonly settings: ReturnType<typeof adapterSettings>;
   private readonly batcher: ScoreBatcher;
-  private readonly ownsReranker: boolean;
 
   constructor(options: CrossEncoderRelevanceScorerOptions = {}) {
     this.settings = adapterSettings(options, 1);
-    this.ownsReranker = !options.reranker;
     this.batcher = new ScoreBatcher(() => this.settings.provider());
   }
 
@@ -32,6 +33,6 @@ export class CrossEncoderRelevanceScorer {
 
   /** Releases the reranker this scorer created from `config` (one passed as `reranker` is yours to close). */
   async close(): Promise<void> {
-    if (this.ownsReranker) await (await this.settings.provider()).close?.();
+    await this.settings.close();
   }
 }
