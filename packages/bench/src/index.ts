@@ -5,14 +5,14 @@ import { promisify } from "node:util";
 import type { ShapeName } from "@crossrank/model-fixtures";
 import { defaultThreads, mapModelWeights } from "@crossrank/onnx";
 import { measureGemmPeak, type MeasuredPeak } from "./gemm-peak.js";
-import { readCpu, specPeak, type SpecPeak } from "./machine.js";
+import { int8Path, readCpu, specPeak, type SpecPeak } from "./machine.js";
 import type { ConcurrencyResult } from "./concurrency.js";
 import type { MeasureRequest, MeasureResult } from "./measure.js";
 import { benchModel } from "./models.js";
 
 export { encoderFlops } from "./flops.js";
 export { measureGemmPeak, PEAK_SHAPE, type MeasuredPeak } from "./gemm-peak.js";
-export { readCpu, specPeak, type CpuReport, type SpecPeak } from "./machine.js";
+export { int8Path, readCpu, specPeak, type CpuReport, type SpecPeak } from "./machine.js";
 export type { MeasureRequest, MeasureResult } from "./measure.js";
 export type { ConcurrencyRequest, ConcurrencyResult } from "./concurrency.js";
 
@@ -76,6 +76,8 @@ const measure = (request: MeasureRequest) => inProcess<MeasureResult>("measure",
 export interface MachinePeaks {
   measured: MeasuredPeak;
   spec: SpecPeak;
+  /** The int8 kernels q8 ran on: "AVX-512 VNNI", "AVX-VNNI", "AVX2 (no VNNI)", "arm64 (dot-product: yes)", … */
+  int8Path: string;
 }
 
 function summarize(results: MeasureResult[], peak: MeasuredPeak, modelMb: number): ConfigSummary {
@@ -121,7 +123,8 @@ export async function runBench(options: BenchOptions): Promise<{ peak: MachinePe
   options.log("measuring this machine's matrix-multiply peak …");
   // Measured at the configurations' thread count, so that a share of it compares like with like.
   const threads = options.threads ?? defaultThreads();
-  const peak: MachinePeaks = { measured: await measureGemmPeak({ threads }), spec: specPeak(readCpu()) };
+  const cpu = readCpu();
+  const peak: MachinePeaks = { measured: await measureGemmPeak({ threads }), spec: specPeak(cpu), int8Path: int8Path(cpu) };
   const { statSync } = await import("node:fs");
   const summaries: ConfigSummary[] = [];
   for (const shape of options.shapes) {
@@ -156,6 +159,7 @@ export function formatReport(peak: MachinePeaks, summaries: ConfigSummary[]): st
   const tjs = (shape: ShapeName, dtype: string) => summaries.find((s) => s.engine === "transformers.js" && s.shape === shape && s.dtype === dtype);
   const lines = [
     `machine: ${peak.spec.description}`,
+    `int8 path: ${peak.int8Path}`,
     `measured peak: ${peak.measured.fp32Gflops.toFixed(0)} GFLOP/s fp32, ${peak.measured.int8Gops.toFixed(0)} GOP/s int8 (${peak.measured.how})`,
     `computed peak (aside, from the spec sheet): ${formatSpec(peak.spec)}`,
     "",
@@ -205,6 +209,8 @@ export async function runConcurrencyBench(options: ConcurrencyOptions): Promise<
 
 export function formatConcurrency(results: ConcurrencyResult[]): string {
   const lines = [
+    `int8 path: ${int8Path(readCpu())}`,
+    "",
     "| shape | dtype | workers × threads | callers | queries/s | p50 ms/query | p95 ms/query |",
     "| --- | --- | --- | ---: | ---: | ---: | ---: |",
   ];

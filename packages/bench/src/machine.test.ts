@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readCpu, specPeak, type CpuReport } from "./machine.js";
+import { int8Path, readCpu, specPeak, type CpuReport } from "./machine.js";
 
 // CPU reports as machines of this kind give them; the tests never depend on the machine they run on.
 const AVX512_VNNI = "flags\t\t: fpu sse2 avx avx2 fma avx512f avx512bw avx512_vnni\n";
@@ -35,5 +35,36 @@ describe("spec-sheet peak (the bench's aside)", () => {
     expect(cpu.cores).toBeGreaterThan(0);
     const peak = specPeak(cpu);
     if (peak.fp32Gflops !== undefined) expect(Number.isFinite(peak.fp32Gflops) && peak.fp32Gflops > 0).toBe(true);
+  });
+});
+
+describe("int8 path (which kernels q8 ran on)", () => {
+  const x64 = (flags: string, model = "AMD EPYC"): CpuReport => ({ model, cores: 2, speedMhz: 0, cpuinfo: `model name\t: ${model}\nflags\t\t: ${flags}\n`, arch: "x64" });
+
+  it("reads the instruction set from the flags, whatever the vendor or model name says", () => {
+    expect(int8Path(x64("fpu sse2 avx avx2 fma avx512f avx512bw avx512_vnni"))).toBe("AVX-512 VNNI");
+    expect(int8Path(x64("fpu sse2 avx avx2 fma avx_vnni", "Intel(R) Core(TM) i7-12700"))).toBe("AVX-VNNI");
+    // An AVX2-only EPYC (Rome, Milan) and an AVX-512 CPU without VNNI (Skylake-SP) both run the AVX2 int8 kernels.
+    expect(int8Path(x64("fpu sse2 avx avx2 fma"))).toBe("AVX2 (no VNNI)");
+    expect(int8Path(x64("fpu sse2 avx avx2 fma avx512f avx512bw", "Intel(R) Xeon(R) Platinum 8175M CPU @ 2.50GHz"))).toBe("AVX2 (no VNNI)");
+    expect(int8Path(x64("fpu sse2 sse4_1 sse4_2"))).toBe("SSE (no AVX2)");
+    // A flag that merely contains another's name is not that flag.
+    expect(int8Path(x64("fpu avx2 avx512_vnnix avx512bw"))).toBe("AVX2 (no VNNI)");
+  });
+
+  it("reports the dot-product extension on arm64 Linux", () => {
+    const arm = (features: string): CpuReport => ({ model: "unknown CPU", cores: 4, speedMhz: 0, cpuinfo: `processor\t: 0\nFeatures\t: ${features}\n`, arch: "arm64" });
+    expect(int8Path(arm("fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp"))).toBe("arm64 (dot-product: yes)");
+    expect(int8Path(arm("fp asimd evtstrm crc32 cpuid"))).toBe("arm64 (dot-product: no)");
+  });
+
+  it("says unknown rather than guess where no flags can be read (macOS, Windows)", () => {
+    expect(int8Path({ model: "Apple M2", cores: 8, speedMhz: 2400, cpuinfo: "", arch: "arm64" })).toBe("arm64 (dot-product: unknown)");
+    expect(int8Path({ model: "Intel(R) Core(TM) i9-9880H", cores: 8, speedMhz: 2300, cpuinfo: "", arch: "x64" })).toMatch(/^unknown/);
+    expect(int8Path({ model: "unknown CPU", cores: 1, speedMhz: 0, cpuinfo: "", arch: "riscv64" })).toBe("unknown (riscv64)");
+  });
+
+  it("names one of the known paths for this machine", () => {
+    expect(int8Path(readCpu())).toMatch(/^(AVX-512 VNNI|AVX-VNNI|AVX2 \(no VNNI\)|SSE \(no AVX2\)|arm64 \(dot-product: (yes|no|unknown)\)|unknown.*)$/);
   });
 });

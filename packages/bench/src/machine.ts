@@ -9,6 +9,8 @@ export interface CpuReport {
   speedMhz: number;
   /** /proc/cpuinfo's text, or "" where there is none. */
   cpuinfo: string;
+  /** process.arch of the process that read it ("x64", "arm64", …). */
+  arch?: string;
 }
 
 export interface SpecPeak {
@@ -30,7 +32,35 @@ export function readCpu(): CpuReport {
   } catch {
     // Not Linux.
   }
-  return { model: info[0]?.model?.trim() || "unknown CPU", cores: info.length, speedMhz: info[0]?.speed ?? 0, cpuinfo };
+  return { model: info[0]?.model?.trim() || "unknown CPU", cores: info.length, speedMhz: info[0]?.speed ?? 0, cpuinfo, arch: process.arch };
+}
+
+/** The words of the first cpuinfo line with this key ("flags" on x86 Linux, "Features" on arm64 Linux). */
+function cpuinfoWords(cpuinfo: string, key: string): Set<string> | undefined {
+  const line = new RegExp(`^${key}\\s*:(.*)$`, "m").exec(cpuinfo)?.[1];
+  return line === undefined ? undefined : new Set(line.trim().split(/\s+/));
+}
+
+/**
+ * Which int8 kernels ONNX Runtime's MLAS can pick here, from the CPU's own feature flags (never its vendor or
+ * model name). q8 sums differ between these paths only where 8-bit weights saturate AVX2's 16-bit pair sums;
+ * where a platform states no flags (macOS, Windows) it says "unknown" rather than guess.
+ */
+export function int8Path(cpu: CpuReport): string {
+  if (cpu.arch === "x64") {
+    const flags = cpuinfoWords(cpu.cpuinfo, "flags");
+    if (!flags) return "unknown (no CPU flags readable)";
+    if (flags.has("avx512_vnni") && flags.has("avx512bw")) return "AVX-512 VNNI";
+    if (flags.has("avx_vnni")) return "AVX-VNNI";
+    if (flags.has("avx2")) return "AVX2 (no VNNI)";
+    return "SSE (no AVX2)";
+  }
+  if (cpu.arch === "arm64") {
+    const features = cpuinfoWords(cpu.cpuinfo, "Features");
+    if (!features) return "arm64 (dot-product: unknown)";
+    return `arm64 (dot-product: ${features.has("asimddp") ? "yes" : "no"})`;
+  }
+  return `unknown (${cpu.arch ?? "unknown architecture"})`;
 }
 
 /** The clock, from the first source that states one: the model name's "@ 2.50GHz", os.cpus(), /proc/cpuinfo. */

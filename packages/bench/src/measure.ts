@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { SHAPES, type ShapeName } from "@crossrank/model-fixtures";
 import { loadDl19 } from "./dl19.js";
 import { encoderFlops } from "./flops.js";
+import { int8Path, readCpu } from "./machine.js";
 
 export interface MeasureRequest {
   engine: "crossrank" | "transformers.js";
@@ -37,13 +38,15 @@ export interface MeasureResult {
   /** crossrank only: 8 queries one after another, and the same 8 at once. */
   sequential8Ms?: number;
   concurrent8Ms?: number;
+  /** The int8 kernels this machine offers ONNX Runtime (machine.ts), so a q8 figure says which path it measured. */
+  int8Path: string;
 }
 
 const request = JSON.parse(process.argv[2]!) as MeasureRequest;
 const shape = SHAPES[request.shape];
 const data = await loadDl19(request.dataDir, request.queries);
 const stall = monitorEventLoopDelay({ resolution: 5 });
-const result: MeasureResult = { request, queryMs: [], pairs: 0, realTokens: 0, paddedTokens: 0, flops: 0, peakRssMb: 0, maxStallMs: 0 };
+const result: MeasureResult = { request, queryMs: [], pairs: 0, realTokens: 0, paddedTokens: 0, flops: 0, peakRssMb: 0, maxStallMs: 0, int8Path: int8Path(readCpu()) };
 const countTokens = (lengths: number[]) => {
   result.pairs += lengths.length;
   for (const l of lengths) {
