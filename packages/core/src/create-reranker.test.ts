@@ -16,7 +16,9 @@ const missingModel = () => `./no/such/model-${process.pid}-${++paths}`;
 
 describe("createReranker: a fallback does not hide a broken primary", () => {
   const warnings: string[] = [];
-  const onWarning = (w: Error & { code?: string }) => void (w.code === "CROSSRANK_FALLBACK" && warnings.push(w.message));
+  const onWarning = (w: Error & { code?: string }) => {
+    if (w.code === "CROSSRANK_FALLBACK") warnings.push(w.message);
+  };
   const settle = () => new Promise((resolve) => setImmediate(resolve));
   beforeEach(() => {
     warnings.length = 0;
@@ -43,8 +45,9 @@ describe("createReranker: a fallback does not hide a broken primary", () => {
 
   it("stays quiet for an app that listens with onFallback or onEvent", async () => {
     const heard: string[] = [];
-    const a = await createReranker({ provider: "local", modelPath: missingModel(), fallback: ["lexical"] }, { onFallback: (e) => heard.push(e.error.code) });
-    const b = await createReranker({ provider: "local", modelPath: missingModel(), fallback: ["lexical"] }, { onEvent: () => undefined });
+    const broken = () => ({ provider: "local" as const, modelPath: missingModel(), fallback: ["lexical"] });
+    const a = await createReranker(broken(), { onFallback: (e) => heard.push(e.error.code) });
+    const b = await createReranker(broken(), { onEvent: () => undefined });
     await a.rerank("q", ["a"]);
     await b.rerank("q", ["a"]);
     await settle();

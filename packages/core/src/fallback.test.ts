@@ -10,7 +10,9 @@ async function failure(p: Promise<unknown>): Promise<RerankError> {
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(error instanceof Error) || error.name !== "RerankError") throw new Error(`expected a RerankError, got ${String(error)}`);
+  if (!(error instanceof Error) || error.name !== "RerankError") {
+    throw new Error(`expected a RerankError, got ${String(error)}`);
+  }
   return error as RerankError;
 }
 
@@ -53,6 +55,7 @@ function warningsWith(code: string) {
 }
 
 const member = (label: string, create: () => Promise<RerankProvider>): FallbackMember => ({ label, create });
+const passthroughMember = member("passthrough", async () => createPassthroughProvider({ provider: "passthrough" }));
 
 describe("createFallbackChain: listeners", () => {
   const onFallbackWarnings = warningsWith("CROSSRANK_ON_FALLBACK");
@@ -62,7 +65,7 @@ describe("createFallbackChain: listeners", () => {
   it("keeps serving when the onFallback listener throws, and says so once", async () => {
     const down = rawProvider("down", { fail: () => true });
     const chain = await createFallbackChain(
-      [member("down:m", async () => down.provider), member("passthrough", async () => createPassthroughProvider({ provider: "passthrough" }))],
+      [member("down:m", async () => down.provider), passthroughMember],
       () => {
         throw new Error("listener bug");
       },
@@ -78,7 +81,7 @@ describe("createFallbackChain: listeners", () => {
   it("contains a listener that returns a rejected promise", async () => {
     const down = rawProvider("down", { fail: () => true });
     const chain = await createFallbackChain(
-      [member("down:m", async () => down.provider), member("passthrough", async () => createPassthroughProvider({ provider: "passthrough" }))],
+      [member("down:m", async () => down.provider), passthroughMember],
       async () => {
         throw new Error("async listener bug");
       },
@@ -97,7 +100,7 @@ describe("createFallbackChain: unheard fallbacks", () => {
   it("warns once per failing member and error code when nobody listens", async () => {
     const label = `down-${process.hrtime.bigint()}:m`;
     const down = rawProvider("down", { fail: () => true });
-    const chain = await createFallbackChain([member(label, async () => down.provider), member("passthrough", async () => createPassthroughProvider({ provider: "passthrough" }))]);
+    const chain = await createFallbackChain([member(label, async () => down.provider), passthroughMember]);
     await chain.rerank("q", ["a"]);
     await chain.rerank("q", ["a"]);
     await fallbackWarnings.settle();
@@ -113,7 +116,7 @@ describe("createFallbackChain: unheard fallbacks", () => {
     const down = rawProvider("down", { fail: () => true });
     const events: FallbackEvent[] = [];
     const chain = await createFallbackChain(
-      [member(label, async () => down.provider), member("passthrough", async () => createPassthroughProvider({ provider: "passthrough" }))],
+      [member(label, async () => down.provider), passthroughMember],
       (e) => events.push(e),
     );
     await chain.rerank("q", ["a"]);
@@ -181,7 +184,11 @@ describe("createFallbackChain: close", () => {
   it("fails with CLOSED after close even when the members would still answer", async () => {
     const primary = rawProvider("primary");
     const fallback = rawProvider("fallback");
-    const chain = await createFallbackChain([member("primary:m", async () => primary.provider), member("fallback:m", async () => fallback.provider)], () => undefined);
+    const members = [
+      member("primary:m", async () => primary.provider),
+      member("fallback:m", async () => fallback.provider),
+    ];
+    const chain = await createFallbackChain(members, () => undefined);
     await chain.close();
     expect((await failure(chain.rerank("q", ["a"]))).code).toBe("CLOSED");
     expect((await failure(chain.rerank("", ["a"]))).code).toBe("INVALID_INPUT");
@@ -190,7 +197,8 @@ describe("createFallbackChain: close", () => {
 
   it("names a member that does not say who served", async () => {
     const primary = rawProvider("primary");
-    const chain = await createFallbackChain([member("primary:m", async () => primary.provider), member("passthrough", async () => defineProvider({ provider: "p", model: "q", score: async () => [] }))]);
+    const unused = member("unused", async () => defineProvider({ provider: "p", model: "q", score: async () => [] }));
+    const chain = await createFallbackChain([member("primary:m", async () => primary.provider), unused]);
     expect((await chain.rerank("q", ["a"]))[0]!.servedBy).toBe("primary:m");
     await chain.close();
   });

@@ -45,13 +45,15 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   );
 }
 
+const passthrough = () => createPassthroughProvider({ provider: "passthrough" });
+
 const DOCS = ["harbour tide tables", "bread recipe", "ferry times", "low water"];
 const QUERY = "when is low tide";
 
 describe("withResultCache", () => {
   it("never keeps a fallback's scores: once the primary is back, every score is the primary's", async () => {
     const { state, provider } = primary();
-    const cached = withResultCache(await chainOf(provider, createPassthroughProvider({ provider: "passthrough" })), { max: 100 });
+    const cached = withResultCache(await chainOf(provider, passthrough()), { max: 100 });
     state.down = true;
     const degraded = await cached.rerank(QUERY, DOCS);
     expect(degraded.every((r) => r.servedBy === "passthrough:input-order")).toBe(true);
@@ -62,9 +64,9 @@ describe("withResultCache", () => {
     expect(state.calls).toEqual([DOCS]);
   });
 
-  it("does not rank cached primary scores next to a fallback's: a partly cached call goes whole to the fallback", async () => {
+  it("does not rank cached primary scores next to a fallback's: a partly cached call goes whole to it", async () => {
     const { state, provider } = primary();
-    const cached = withResultCache(await chainOf(provider, createPassthroughProvider({ provider: "passthrough" })), { max: 100 });
+    const cached = withResultCache(await chainOf(provider, passthrough()), { max: 100 });
     await cached.rerank(QUERY, DOCS.slice(0, 2));
     state.down = true;
     const mixed = await cached.rerank(QUERY, DOCS);
@@ -76,8 +78,8 @@ describe("withResultCache", () => {
     expect(fromCache[0]!.servedBy).toBe("test:letters");
   });
 
-  it("caches an order-dependent provider per whole call: the same documents in another order keep their order", async () => {
-    const cached = withResultCache(createPassthroughProvider({ provider: "passthrough" }), { max: 100 });
+  it("caches an order-dependent provider per whole call: the same documents reordered keep their order", async () => {
+    const cached = withResultCache(passthrough(), { max: 100 });
     await cached.rerank("q", ["a", "b", "c"]);
     const reordered = await cached.rerank("q", ["c", "a", "b"]);
     expect(reordered.map((r) => r.index)).toEqual([0, 1, 2]);
@@ -145,7 +147,8 @@ describe("withResultCache", () => {
       model: "m",
       async rerank(query, docs) {
         asked.push([...docs]);
-        return docs.map((d, index) => ({ index, score: letterScore(query, d), rawScore: 0 })).sort((a, b) => b.score - a.score || a.index - b.index);
+        const results = docs.map((d, index) => ({ index, score: letterScore(query, d), rawScore: 0 }));
+        return results.sort((a, b) => b.score - a.score || a.index - b.index);
       },
     };
     const cached = withResultCache(inner, { max: 10 });

@@ -108,7 +108,8 @@ export function withResultCache(inner: RerankProvider, options: CacheOptions): R
       validateDocuments(documents);
       validateOptions(rerankOptions);
       if (closed) {
-        throw new RerankError("CLOSED", `${identity} reranker was closed; create a new one`, { provider: inner.provider });
+        const message = `${identity} reranker was closed; create a new one`;
+        throw new RerankError("CLOSED", message, { provider: inner.provider });
       }
       if (documents.length === 0) return [];
       const rerankCall = wholeCall ? rerankWholeCall : rerankPerDocument;
