@@ -1,11 +1,23 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createReranker } from "@crossrank/core";
-import { hubSettings, listModels, pullModel, resolveModel, snapshotDir, lookupModel, verifyModel, type HubSettings } from "@crossrank/hub";
+import {
+  hubSettings,
+  listModels,
+  listWeightCopies,
+  lookupModel,
+  pruneWeightCopies,
+  pullModel,
+  resolveModel,
+  snapshotDir,
+  verifyModel,
+  type HubSettings,
+} from "@crossrank/hub";
+import { mapModelWeights } from "@crossrank/onnx";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TINY } from "./setup/fixture-paths.js";
 import { FakeHub } from "./support/fake-hub.js";
@@ -17,6 +29,9 @@ const MODEL = "ms-marco-MiniLM-L-6-v2";
 const REPO = "Xenova/ms-marco-MiniLM-L-6-v2";
 const COMMIT = lookupModel(MODEL)!.revision;
 const TOKEN = "hf_secretTOKEN_do_not_print_123";
+const PIN = "1234567890abcdef1234567890abcdef12345678";
+const NO_RETRY = { retries: 0, minTimeout: 1, maxTimeout: 1 };
+const CLI = join(process.cwd(), "packages/cli/dist/bin.js");
 
 let hub: FakeHub;
 let cacheRoot: string;
@@ -36,13 +51,29 @@ beforeAll(async () => {
   await hub.addRepo("someone/no-special-tokens", TINY.xlmr, { omit: ["special_tokens_map.json"] });
   // Served with fixture bytes, so the registry's pinned sha256 for the real file cannot match.
   await hub.addRepo("Xenova/ms-marco-MiniLM-L-12-v2", TINY.bert, { commit: lookupModel("ms-marco-MiniLM-L-12-v2")!.revision });
+  await hub.addRepo("someone/pinned", TINY.bert, { commit: PIN });
+  await hub.addRepo("someone/any-revision", TINY.bert, { anyRevision: true });
+  await hub.addRepo("someone/no-digest", TINY.bert, { noDigest: true });
+  await hub.addRepo("someone/gzipped", TINY.bert, { gzip: true });
 });
+
+/** Settles `promise` or fails the test after `ms`: a hang is a failure, not a test that never ends. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 afterAll(async () => hub.stop());
 
 beforeEach(async () => {
   cacheRoot = await mkdtemp(join(tmpdir(), "crossrank-cache-"));
   settings = hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot });
   hub.requests.length = 0;
+  hub.clearFaults();
 });
 afterEach(async () => rm(cacheRoot, { recursive: true, force: true }));
 
@@ -272,5 +303,253 @@ describe("processes", () => {
     const env = { ...process.env, HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_OFFLINE: "" };
     await run(process.execPath, ["--input-type=module", "-e", `await import("@crossrank/core"); await import("@crossrank/onnx"); await import("@crossrank/hub");`], { env });
     expect(hub.requests).toHaveLength(0);
+  });
+});
+
+describe("names that could leave the cache", () => {
+  it("refuses a revision that climbs out of the cache, before any request, creating nothing", async () => {
+    // This hub answers any revision, so only the name check stands between it and a write outside the cache.
+    const e = await failure(pullModel("someone/any-revision@../../escape", { settings, retry: NO_RETRY }));
+    expect(e.code).toBe("INVALID_CONFIG");
+    expect(e.message).toContain("revision");
+    expect(existsSync(join(cacheRoot, "escape"))).toBe(false);
+    expect(await tree(cacheRoot)).toEqual([]);
+    expect(hub.requests).toHaveLength(0);
+  });
+
+  it("refuses the same revision in --dir pulls and in resolveModel", async () => {
+    const dir = join(cacheRoot, "shipped");
+    expect((await failure(pullModel("someone/any-revision@a/../../..", { settings, dir, retry: NO_RETRY }))).code).toBe("INVALID_CONFIG");
+    expect((await failure(resolveModel("someone/any-revision@..", { settings, retry: NO_RETRY }))).code).toBe("INVALID_CONFIG");
+    expect(await tree(cacheRoot)).toEqual([]);
+  });
+
+  it("does not load a model folder outside the cache through a revision", async () => {
+    // A complete, recorded model folder outside the cache that a "../" revision would land on.
+    const elsewhere = hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: join(cacheRoot, "other") });
+    const pulled = await pullModel("someone/pinned", { settings: elsewhere, retry: FAST });
+    await cp(pulled.dir, join(cacheRoot, "outside"), { recursive: true });
+    const offline = hubSettings({ CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_OFFLINE: "1" });
+    const e = await failure(resolveModel("someone/pinned@../../outside", { settings: offline }));
+    expect(e.code).toBe("INVALID_CONFIG");
+  });
+
+  it("gives a typed error naming the field for a NUL byte, not a raw TypeError", async () => {
+    for (const name of ["someone/pinned@main\0x", "some\0one/pinned", "ms-marco\0"]) {
+      const e = await failure(pullModel(name, { settings, retry: NO_RETRY }));
+      expect(e.code).toBe("INVALID_CONFIG");
+      expect(e.message).toMatch(/(revision|model) .*\\u0000.* control character/);
+    }
+    const dir = await failure(pullModel(MODEL, { settings, dir: "/tmp/a\0b", retry: NO_RETRY }));
+    expect(dir.code).toBe("INVALID_CONFIG");
+    expect(dir.message).toContain("--dir");
+    expect(hub.requests).toHaveLength(0);
+  });
+
+  it("downloads the revision pinned as org/name@rev, in resolveModel as in pullModel", async () => {
+    const resolved = await resolveModel(`someone/pinned@${PIN}`, { settings, retry: FAST });
+    expect(resolved.source).toBe("download");
+    expect(resolved.dir.endsWith(join("someone--pinned", PIN))).toBe(true);
+    expect(hub.requests.filter((r) => r.host === "hub").every((r) => r.url.includes(`/resolve/${PIN}/`))).toBe(true);
+    const records = await tree(join(resolved.dir, ".crossrank"));
+    expect(records.length).toBeGreaterThan(0);
+    for (const r of records) expect(JSON.parse(await readFile(join(resolved.dir, ".crossrank", r), "utf8")).revision).toBe(PIN);
+  });
+
+  it("never writes through a symbolic link planted in the cache", async () => {
+    const outside = join(cacheRoot, "outside");
+    await mkdir(outside);
+    await mkdir(join(settings.cacheDir, "someone--pinned"), { recursive: true });
+    await symlink(outside, join(settings.cacheDir, "someone--pinned", "main"));
+    const e = await failure(pullModel("someone/pinned", { settings, retry: FAST }));
+    expect(e.code).toBe("DOWNLOAD_FAILED");
+    expect(e.message).toMatch(/symbolic link/);
+    expect(await tree(outside)).toEqual([]);
+  });
+
+  it("does not take a model folder planted as a link for a cached model", async () => {
+    const elsewhere = hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: join(cacheRoot, "other") });
+    const pulled = await pullModel("someone/pinned", { settings: elsewhere, retry: FAST });
+    await mkdir(join(settings.cacheDir, "someone--pinned"), { recursive: true });
+    await symlink(pulled.dir, join(settings.cacheDir, "someone--pinned", "main"));
+    const offline = hubSettings({ CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_OFFLINE: "1" });
+    const e = await failure(resolveModel("someone/pinned", { settings: offline }));
+    expect(e.code).toBe("MODEL_NOT_FOUND");
+  });
+
+  it("refuses a model name that climbs out of CROSSRANK_MODELS_DIR", async () => {
+    const modelsDir = join(cacheRoot, "shipped");
+    await pullModel(MODEL, { settings, dir: join(cacheRoot, "beside"), retry: FAST });
+    await mkdir(modelsDir);
+    const offline = hubSettings({ CROSSRANK_MODELS_DIR: modelsDir, CROSSRANK_OFFLINE: "1", CROSSRANK_CACHE_DIR: join(cacheRoot, "empty") });
+    // ../beside/<model> is a complete model folder, outside the models folder.
+    const e = await failure(resolveModel(`../beside/${MODEL}`, { settings: offline }));
+    expect(e.code).toBe("INVALID_CONFIG");
+    expect(e.message).toContain('model "../beside/');
+    expect(await resolveModel(MODEL, { settings: hubSettings({ CROSSRANK_MODELS_DIR: join(cacheRoot, "beside"), CROSSRANK_OFFLINE: "1" }) })).toMatchObject({
+      source: "models-dir",
+    });
+  });
+});
+
+describe("hosts that go quiet", () => {
+  it("ends a hub that never answers after the timeout, naming the host and the limit but not the token", async () => {
+    hub.fail("config.json", { at: "hub", hang: true });
+    const withToken = hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot, HF_TOKEN: TOKEN });
+    const started = Date.now();
+    const e = await within(5000, failure(pullModel(MODEL, { settings: withToken, retry: NO_RETRY, timeoutMs: 300 })));
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(e.code).toBe("DOWNLOAD_FAILED");
+    expect(e.message).toContain(new URL(hub.endpoint).host);
+    expect(e.message).toContain("300 ms");
+    expect(JSON.stringify({ message: e.message, stack: e.stack, cause: String(e.cause) })).not.toContain(TOKEN);
+    // Nothing was created before the hub answered.
+    expect(await tree(cacheRoot)).toEqual([]);
+  });
+
+  it("ends a storage host that stops mid-body, and keeps no partial file", async () => {
+    hub.fail("onnx/model.onnx", { stallAfter: 2000 });
+    const e = await within(5000, failure(pullModel(MODEL, { settings, retry: NO_RETRY, timeoutMs: 300 })));
+    expect(e.code).toBe("DOWNLOAD_FAILED");
+    expect(e.message).toContain(new URL(hub.storageOrigin).host);
+    expect(e.message).toMatch(/sent nothing for 300 ms.*after 2000 bytes/);
+    const files = await tree(snapshotDir(settings.cacheDir, lookupModel(MODEL)!));
+    expect(files.filter((f) => f.startsWith("onnx/"))).toEqual([]);
+  });
+
+  it("takes the limit from CROSSRANK_HUB_TIMEOUT_MS, and refuses a bad value", async () => {
+    hub.fail("config.json", { at: "hub", hang: true });
+    const quick = hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_HUB_TIMEOUT_MS: "250" });
+    expect(quick.timeoutMs).toBe(250);
+    expect(hubSettings({}).timeoutMs).toBe(30_000);
+    const e = await within(5000, failure(resolveModel(MODEL, { settings: quick, retry: NO_RETRY })));
+    expect(e.code).toBe("DOWNLOAD_FAILED");
+    expect(e.message).toContain("250 ms");
+    for (const bad of ["0", "-5", "soon", "1.5"]) {
+      expect(() => hubSettings({ CROSSRANK_HUB_TIMEOUT_MS: bad })).toThrow(/CROSSRANK_HUB_TIMEOUT_MS/);
+    }
+  });
+});
+
+describe("files nothing published a digest for", () => {
+  it("are cached but reported unverified, not ok", async () => {
+    const pulled = await pullModel("someone/no-digest", { settings, retry: FAST });
+    expect(pulled.files.every((f) => f.verifiedBy === null)).toBe(true);
+    const report = await verifyModel("someone/no-digest", { settings });
+    expect(report.files.map((f) => f.status)).toEqual(report.files.map(() => "unverified"));
+    // Files the hub did publish a digest for stay ok.
+    await pullModel(MODEL, { settings, retry: FAST });
+    expect((await verifyModel(MODEL, { settings })).files.every((f) => f.status === "ok")).toBe(true);
+  });
+
+  it("are refused in strict mode, by option or CROSSRANK_REQUIRE_DIGEST, and nothing is cached", async () => {
+    const e = await failure(pullModel("someone/no-digest", { settings, retry: FAST, requireDigest: true }));
+    expect(e.code).toBe("DOWNLOAD_FAILED");
+    expect(e.message).toMatch(/published no sha256 or git blob id.*CROSSRANK_REQUIRE_DIGEST/);
+    const strict = hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_REQUIRE_DIGEST: "1" });
+    expect((await failure(pullModel("someone/no-digest", { settings: strict, retry: FAST }))).code).toBe("DOWNLOAD_FAILED");
+    expect(await tree(cacheRoot)).toEqual([]);
+    // A strict pull does not take an earlier unverified download as cached.
+    await pullModel("someone/no-digest", { settings, retry: FAST });
+    expect((await failure(resolveModel("someone/no-digest", { settings: strict, retry: FAST }))).code).toBe("DOWNLOAD_FAILED");
+    // Verified files pass strict mode.
+    await pullModel(MODEL, { settings: strict, retry: FAST });
+  });
+});
+
+describe("compressed answers", () => {
+  it("takes a gzipping mirror's files, checking the decoded bytes against the declared size and digest", async () => {
+    const pulled = await pullModel("someone/gzipped", { settings, retry: FAST });
+    for (const f of pulled.files) expect(await readFile(join(pulled.dir, f.path))).toEqual(await readFile(join(TINY.bert, f.path)));
+    expect(pulled.files.every((f) => f.verifiedBy !== null)).toBe(true);
+    expect((await verifyModel("someone/gzipped", { settings })).files.every((f) => f.status === "ok")).toBe(true);
+  });
+});
+
+describe("temporary files of killed downloads", () => {
+  const script = (name: string) => `
+    import { hubSettings, pullModel } from "@crossrank/hub";
+    await pullModel(${JSON.stringify(name)}, { settings: hubSettings(process.env), retry: { retries: 0, minTimeout: 1, maxTimeout: 1 } });
+  `;
+
+  it("are removed by the next pull once their process is gone; a live process's are kept", async () => {
+    hub.fail("onnx/model.onnx", { stallAfter: 3000 });
+    const env = { ...process.env, HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_OFFLINE: "" };
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script(MODEL)], { env, stdio: "ignore" });
+    const dir = snapshotDir(settings.cacheDir, lookupModel(MODEL)!);
+    const parts = async () => (await tree(dir)).filter((f) => f.endsWith(".part"));
+    const deadline = Date.now() + 15_000;
+    // The small files come first; wait until the model's own download is under way.
+    while (!(await parts()).some((f) => f.startsWith("onnx/")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    const left = await parts();
+    expect(left).toHaveLength(1);
+    // Two minutes pass without a write; and a download of a live process, as old, sits beside it.
+    const old = new Date(Date.now() - 120_000);
+    await utimes(join(dir, left[0]!), old, old);
+    const live = join(dir, `onnx/model.onnx.${process.ppid}.0123abcd.part`);
+    await writeFile(live, "in progress");
+    await utimes(live, old, old);
+    const ancient = join(dir, `config.json.${process.ppid}.4567abcd.part`);
+    await writeFile(ancient, "left for a day");
+    const dayAgo = new Date(Date.now() - 24 * 3600_000);
+    await utimes(ancient, dayAgo, dayAgo);
+
+    await pullModel(MODEL, { settings, retry: FAST });
+    expect(await parts()).toEqual([`onnx/model.onnx.${process.ppid}.0123abcd.part`]);
+  });
+});
+
+describe("models folder and mapped weights", () => {
+  it("listModels says which models CROSSRANK_MODELS_DIR holds", async () => {
+    const modelsDir = join(cacheRoot, "shipped");
+    await pullModel(MODEL, { settings, dir: modelsDir, dtype: "q8", retry: FAST });
+    const listed = await listModels({ settings: { ...settings, modelsDir } });
+    expect(listed.find((m) => m.name === MODEL)!.modelsDir).toEqual({ q8: join(modelsDir, MODEL) });
+    expect(listed.find((m) => m.name === "bge-reranker-base")!.modelsDir).toEqual({});
+  });
+
+  it("lists mapped-weights copies and prunes those nothing will load again", async () => {
+    const source = join(cacheRoot, "source.onnx");
+    await writeFile(source, await readFile(join(TINY.bert, "onnx/model.onnx")));
+    const first = await mapModelWeights(source, settings.weightsDir, 1024);
+    await utimes(source, new Date(), new Date(Date.now() + 5000));
+    const second = await mapModelWeights(source, settings.weightsDir, 1024);
+    const stray = join(settings.weightsDir, "not-a-copy");
+    await mkdir(stray);
+    const copies = await listWeightCopies({ settings });
+    expect(copies.map((c) => [join(c.dir, "model.onnx"), c.status])).toEqual(
+      [
+        [first, "stale"],
+        [second, "current"],
+      ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    );
+    expect(copies.every((c) => c.bytes > 0 && c.source === source)).toBe(true);
+    expect((await pruneWeightCopies({ settings })).map((c) => join(c.dir, "model.onnx"))).toEqual([first]);
+    expect(existsSync(first)).toBe(false);
+    expect(existsSync(second)).toBe(true);
+    expect((await pruneWeightCopies({ settings, all: true })).map((c) => join(c.dir, "model.onnx"))).toEqual([second]);
+    expect(existsSync(stray)).toBe(true);
+  });
+
+  it("the CLI lists the models folder and lists and prunes weights", async () => {
+    const modelsDir = join(cacheRoot, "shipped");
+    await pullModel(MODEL, { settings, dir: modelsDir, retry: FAST });
+    const source = join(cacheRoot, "source.onnx");
+    await writeFile(source, await readFile(join(TINY.bert, "onnx/model.onnx")));
+    const copy = await mapModelWeights(source, settings.weightsDir, 1024);
+    await rm(source);
+    const env = { ...process.env, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_MODELS_DIR: modelsDir, CROSSRANK_OFFLINE: "1" };
+    const listed = await run(process.execPath, [CLI, "models", "list"], { env });
+    expect(listed.stdout).toContain(modelsDir);
+    expect(listed.stdout).toMatch(new RegExp(`${MODEL}\\s+fp32`));
+    const weights = await run(process.execPath, [CLI, "models", "weights"], { env });
+    expect(weights.stdout).toMatch(/stale/);
+    expect(weights.stdout).toContain(source);
+    const pruned = await run(process.execPath, [CLI, "models", "weights", "--prune"], { env });
+    expect(pruned.stdout).toMatch(/removed 1 /);
+    expect(existsSync(copy)).toBe(false);
   });
 });

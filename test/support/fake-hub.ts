@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
 import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 
@@ -9,7 +10,8 @@ import { join, relative } from "node:path";
  * `GET /{org}/{repo}/resolve/{revision}/{path}` answers git-stored files directly (ETag = git blob sha1) and
  * LFS files with a 302 to a storage host on another origin (X-Linked-Etag = sha256, X-Linked-Size), sends
  * X-Repo-Commit, 404 with X-Error-Code for missing repos/revisions/files and 401 for gated repos without a token.
- * Faults can be queued per file to test retries and verification.
+ * Faults can be queued per file to test retries, verification, timeouts and hostile answers; a repo can be served
+ * like a mirror that gzips its files or publishes no digest. Every wait it makes is bounded.
  */
 export interface Fault {
   /** Answer with this status instead (on the hub for statuses, on storage for body faults). */
@@ -21,7 +23,20 @@ export interface Fault {
   corrupt?: boolean;
   /** Wait before answering. */
   delayMs?: number;
+  /** Where the fault happens; by default the hub for statuses and redirects, storage for the rest. */
+  at?: "hub" | "storage";
+  /** Accept the request and send nothing (not even headers) until the client gives up. */
+  hang?: boolean;
+  /** Send headers and this many bytes of the body, then nothing more until the client gives up. */
+  stallAfter?: number;
+  /** Send headers without a length and body bytes without end (until the client gives up, or 64 MiB). */
+  endless?: boolean;
+  /** Answer with a 302 to this URL instead. */
+  redirectTo?: string;
 }
+
+/** The longest a stalled or endless answer keeps its connection, so no test can hang on the server side. */
+const HOSTILE_MAX_MS = 30_000;
 
 export interface LoggedRequest {
   host: "hub" | "storage";
@@ -41,6 +56,12 @@ interface Repo {
   commit: string;
   files: Map<string, RepoFile>;
   gatedToken?: string;
+  /** Like a mirror: bodies gzipped with Content-Encoding, Content-Length of the compressed bytes. */
+  gzip?: boolean;
+  /** Like a server that publishes no digest: no X-Linked-Etag, an MD5-looking ETag. */
+  noDigest?: boolean;
+  /** Like a hostile mirror: serves its files at any revision name at all. */
+  anyRevision?: boolean;
 }
 
 const LFS = /\.(onnx|onnx_data|bin|safetensors)$/;
@@ -72,7 +93,11 @@ export class FakeHub {
   }
 
   /** Serves every file of a local model folder as `repo` at `commit` (and at "main"). */
-  async addRepo(repo: string, dir: string, options: { commit?: string; gatedToken?: string; omit?: string[] } = {}): Promise<void> {
+  async addRepo(
+    repo: string,
+    dir: string,
+    options: { commit?: string; gatedToken?: string; omit?: string[]; gzip?: boolean; noDigest?: boolean; anyRevision?: boolean } = {},
+  ): Promise<void> {
     const files = new Map<string, RepoFile>();
     for (const path of await listFiles(dir)) {
       if (options.omit?.includes(path)) continue;
@@ -87,12 +112,17 @@ export class FakeHub {
       this.blobs.set(file.sha256, file);
     }
     const commit = options.commit ?? createHash("sha1").update(repo).digest("hex");
-    this.repos.set(repo, { commit, files, gatedToken: options.gatedToken });
+    this.repos.set(repo, { commit, files, gatedToken: options.gatedToken, gzip: options.gzip, noDigest: options.noDigest, anyRevision: options.anyRevision });
   }
 
   /** Queue faults for a file path (e.g. "onnx/model.onnx"); each request consumes one. */
   fail(path: string, ...faults: Fault[]): void {
     this.faults.set(path, [...(this.faults.get(path) ?? []), ...faults]);
+  }
+
+  /** Drops faults a test queued but did not use up. */
+  clearFaults(): void {
+    this.faults.clear();
   }
 
   requestsFor(path: string, host?: "hub" | "storage"): LoggedRequest[] {
@@ -104,7 +134,8 @@ export class FakeHub {
     const next = queue?.[0];
     if (!next) return undefined;
     // Status faults are the hub's answers; body faults (and plain delays) happen at the storage host.
-    if ((next.status !== undefined ? "hub" : "storage") !== stage) return undefined;
+    const at = next.at ?? (next.status !== undefined || next.redirectTo !== undefined ? "hub" : "storage");
+    if (at !== stage) return undefined;
     queue!.shift();
     return next;
   }
@@ -121,11 +152,16 @@ export class FakeHub {
       return json(res, 401, { error: `Access to model ${repoId} is restricted. You must have access to it and be authenticated to access it. Please log in.` }, { "x-error-code": "GatedRepo" });
     }
     const rev = decodeURIComponent(revision);
-    if (rev !== "main" && rev !== repo.commit) return json(res, 404, { error: `Invalid rev id: ${rev}` }, { "x-error-code": "RevisionNotFound" });
+    if (!repo.anyRevision && rev !== "main" && rev !== repo.commit) return json(res, 404, { error: `Invalid rev id: ${rev}` }, { "x-error-code": "RevisionNotFound" });
     const fault = this.nextFault(path, "hub");
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.status) {
       return json(res, fault.status, { error: "Internal Error" }, fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
+    }
+    if (fault?.redirectTo) {
+      res.writeHead(302, { location: fault.redirectTo, "content-length": "0" });
+      res.end();
+      return;
     }
     const file = repo.files.get(path);
     if (!file) return json(res, 404, { error: "Entry not found" }, { "x-error-code": "EntryNotFound" });
@@ -134,16 +170,16 @@ export class FakeHub {
       res.writeHead(302, {
         ...common,
         location: `${this.storageOrigin}/blobs/${file.sha256}?name=${encodeURIComponent(path)}`,
-        "x-linked-etag": `"${file.sha256}"`,
+        ...(repo.noDigest ? { etag: `"${md5Like(file.body)}"` } : { "x-linked-etag": `"${file.sha256}"`, etag: `"${file.gitSha1}"` }),
         "x-linked-size": String(file.body.length),
-        etag: `"${file.gitSha1}"`,
         "content-length": "0",
       });
       res.end();
       return;
     }
-    res.writeHead(200, { ...common, etag: `"${file.gitSha1}"`, "content-length": String(file.body.length), "content-type": "application/octet-stream" });
-    res.end(file.body);
+    if (fault && (await hostile(res, fault, file.body))) return;
+    const etag = repo.noDigest ? md5Like(file.body) : file.gitSha1;
+    sendBody(res, file.body, { ...common, etag: `"${etag}"`, "content-type": "application/json" }, repo.gzip === true);
   }
 
   private async onStorage(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -154,6 +190,9 @@ export class FakeHub {
     if (!file) return json(res, 404, { error: "NoSuchKey" });
     const fault = this.nextFault(url.searchParams.get("name") ?? "", "storage");
     if (fault?.delayMs) await sleep(fault.delayMs);
+    if (fault && (await hostile(res, fault, file.body))) return;
+    const repo = [...this.repos.values()].find((r) => [...r.files.values()].includes(file));
+    if (repo?.gzip && !fault) return sendBody(res, file.body, { etag: `"${file.sha256}"`, "content-type": "application/octet-stream" }, true);
     res.writeHead(200, { "content-length": String(file.body.length), etag: `"${file.sha256}"`, "content-type": "application/octet-stream" });
     if (fault?.truncateAt !== undefined) {
       res.write(file.body.subarray(0, fault.truncateAt));
@@ -169,6 +208,48 @@ export class FakeHub {
     }
     res.end(file.body);
   }
+}
+
+/** What a server that publishes no usable digest sends as ETag: an MD5, which is neither sha256 nor a git blob id. */
+function md5Like(body: Buffer): string {
+  return createHash("md5").update(body).digest("hex");
+}
+
+function sendBody(res: ServerResponse, body: Buffer, headers: Record<string, string>, gzip: boolean): void {
+  const sent = gzip ? gzipSync(body) : body;
+  res.writeHead(200, { ...headers, "content-length": String(sent.length), ...(gzip ? { "content-encoding": "gzip" } : {}) });
+  res.end(sent);
+}
+
+/** Plays a stalling or endless answer; true when it took the response over. */
+async function hostile(res: ServerResponse, fault: Fault, body: Buffer): Promise<boolean> {
+  const closed = new Promise<void>((resolve) => res.once("close", resolve));
+  const bounded = Promise.race([closed, sleep(HOSTILE_MAX_MS)]);
+  if (fault.hang) {
+    await bounded;
+    res.destroy();
+    return true;
+  }
+  if (fault.stallAfter !== undefined) {
+    res.writeHead(200, { "content-length": String(body.length), "content-type": "application/octet-stream" });
+    res.write(body.subarray(0, fault.stallAfter));
+    await bounded;
+    res.destroy();
+    return true;
+  }
+  if (fault.endless) {
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    let open = true;
+    void closed.then(() => (open = false));
+    const started = Date.now();
+    for (let sent = 0; open && sent < 64 * 1024 * 1024 && Date.now() - started < HOSTILE_MAX_MS; sent += chunk.length) {
+      if (!res.write(chunk)) await Promise.race([new Promise((r) => res.once("drain", r)), closed, sleep(1000)]);
+    }
+    res.destroy();
+    return true;
+  }
+  return false;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,6 +1,17 @@
-import { isPinned, listModels, lookupModel, pullModel, REGISTRY, verifyModel, type Dtype, type HubSettings } from "@crossrank/hub";
+import {
+  isPinned,
+  listModels,
+  listModelsDir,
+  lookupModel,
+  pullModel,
+  REGISTRY,
+  verifyModel,
+  type Dtype,
+  type HubSettings,
+} from "@crossrank/hub";
 import { Command, InvalidArgumentError } from "commander";
 import { formatBytes, table } from "./format.js";
+import { weightsCommand } from "./models-weights.js";
 import { progressReporter } from "./progress.js";
 
 export interface CliIO {
@@ -18,7 +29,7 @@ function dtypeOption(value: string): Dtype {
 
 export function modelsCommand(io: CliIO): Command {
   const models = new Command("models").description("list, download and check cross-encoder models");
-  const print = (text: string) => io.stdout.write(`${text}\n`);
+  const print = (text: string): void => void io.stdout.write(`${text}\n`);
 
   models
     .command("list")
@@ -40,7 +51,18 @@ export function modelsCommand(io: CliIO): Command {
         rows.push([m.name, m.family, m.license, cell("fp32"), cell("q8"), `${m.repo}@${isPinned(m.revision) ? m.revision.slice(0, 7) : `${m.revision} (unpinned)`}`]);
       }
       print(table(rows));
-      print(`\ncache: ${io.settings().cacheDir}`);
+      const settings = io.settings();
+      print(`\ncache: ${settings.cacheDir}`);
+      if (!settings.modelsDir) return;
+      const folders = await listModelsDir(settings.modelsDir);
+      print(`\nCROSSRANK_MODELS_DIR: ${settings.modelsDir}`);
+      if (folders.length === 0) return print("(no model folders)");
+      const dirRows = [["NAME", "DTYPES", "ONNX SIZE"]];
+      for (const f of folders) {
+        const dtypes = (["fp32", "q8"] as const).filter((d) => f.dtypes[d] !== undefined);
+        dirRows.push([f.name, dtypes.join(",") || "-", dtypes.map((d) => formatBytes(f.dtypes[d]!)).join(", ") || "-"]);
+      }
+      print(table(dirRows));
     });
 
   models
@@ -49,10 +71,17 @@ export function modelsCommand(io: CliIO): Command {
     .argument("<name>", "registry name (see `models list`) or Hugging Face hub id org/name")
     .option("--dtype <dtype>", "fp32 or q8", dtypeOption, "fp32")
     .option("--dir <dir>", "write to <dir>/<name>/ (a folder for CROSSRANK_MODELS_DIR) instead of the cache")
-    .action(async (name: string, opts: { dtype: Dtype; dir?: string }) => {
+    .option("--require-digest", "refuse files the hub published no sha256 or git blob id for (also: CROSSRANK_REQUIRE_DIGEST=1)")
+    .action(async (name: string, opts: { dtype: Dtype; dir?: string; requireDigest?: boolean }) => {
       const progress = progressReporter(io.stderr);
       try {
-        const pulled = await pullModel(name, { settings: io.settings(), dtype: opts.dtype, dir: opts.dir, onProgress: progress.onProgress });
+        const pulled = await pullModel(name, {
+          settings: io.settings(),
+          dtype: opts.dtype,
+          dir: opts.dir,
+          onProgress: progress.onProgress,
+          ...(opts.requireDigest ? { requireDigest: true } : {}),
+        });
         progress.stop();
         const bytes = pulled.files.reduce((n, f) => n + f.size, 0);
         const fetched = pulled.downloaded.length ? `${pulled.downloaded.length} downloaded and verified` : "all already cached";
@@ -69,8 +98,10 @@ export function modelsCommand(io: CliIO): Command {
     .argument("[name]", "a model; default: every cached registry model")
     .option("--dtype <dtype>", "fp32 or q8 (default: each one that is cached)", dtypeOption)
     .option("--dir <dir>", "check <dir>/<name>/ instead of the cache")
-    .action(async (name: string | undefined, opts: { dtype?: Dtype; dir?: string }) => {
+    .option("--require-digest", "count files nothing published a digest for as failures (also: CROSSRANK_REQUIRE_DIGEST=1)")
+    .action(async (name: string | undefined, opts: { dtype?: Dtype; dir?: string; requireDigest?: boolean }) => {
       const settings = io.settings();
+      const strict = opts.requireDigest === true || settings.requireDigest;
       const targets: { name: string; dtype: Dtype }[] = [];
       if (name) {
         if (!lookupModel(name)) throw new InvalidArgumentError(`unknown model "${name}"`);
@@ -85,6 +116,7 @@ export function modelsCommand(io: CliIO): Command {
         }
       }
       let problems = 0;
+      let unverified = 0;
       let checked = 0;
       for (const t of targets) {
         const report = await verifyModel(t.name, { settings, dtype: t.dtype, dir: opts.dir });
@@ -93,7 +125,8 @@ export function modelsCommand(io: CliIO): Command {
         if (!opts.dtype && onnxMissing) continue;
         checked++;
         for (const f of report.files) {
-          if (f.status !== "ok") problems++;
+          if (f.status === "unverified") unverified++;
+          if (f.status !== "ok" && (f.status !== "unverified" || strict)) problems++;
           print(`${f.status.padEnd(8)} ${t.name} (${t.dtype}) ${f.path}${f.detail ? `: ${f.detail}` : ""}`);
         }
       }
@@ -102,11 +135,16 @@ export function modelsCommand(io: CliIO): Command {
         io.setExitCode(1);
         return;
       }
+      if (unverified && !strict) {
+        io.stderr.write(`${unverified} file(s) had no published digest to check at download; --require-digest counts them as failures\n`);
+      }
       if (problems) {
         io.stderr.write(`${problems} file(s) failed verification; run \`crossrank models pull <name>\` to fetch them again\n`);
         io.setExitCode(1);
       }
     });
+
+  models.addCommand(weightsCommand(io));
 
   return models;
 }
