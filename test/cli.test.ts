@@ -39,6 +39,15 @@ beforeEach(async () => {
   return () => rm(cache, { recursive: true, force: true });
 });
 
+describe("crossrank --version", () => {
+  it("prints the CLI package's version", async () => {
+    const { version } = JSON.parse(await readFile(new URL("../packages/cli/package.json", import.meta.url), "utf8")) as { version: string };
+    const result = await crossrank(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+});
+
 describe("crossrank models", () => {
   it("pull fetches, verifies and caches; the model then reranks with CROSSRANK_OFFLINE=1", async () => {
     const pulled = await crossrank(["models", "pull", MODEL]);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RerankError } from "@crossrank/core";
 import { Command, InvalidArgumentError } from "commander";
-import { defaultDataDir } from "./eval/datasets.js";
+import { DATA_HELP, defaultDataDir, noDataError } from "./eval/datasets.js";
 import type { CliIO } from "./models-command.js";
 import { positiveInt } from "./options.js";
 
@@ -66,9 +66,16 @@ export function benchCommand(io: CliIO): Command {
         crossrankOnly?: boolean;
       }) => {
       const dataDir = opts.data ?? defaultDataDir();
-      if (!dataDir) throw new RerankError("INVALID_INPUT", "no --data given and ../shared/data/trec-dl19 was not found");
+      if (!dataDir) throw noDataError();
+      if (!existsSync(dataDir)) throw new RerankError("INVALID_INPUT", `${dataDir} was not found.\n${DATA_HELP}`);
       const tokenizerDir = opts.tokenizer ?? join(dataDir, "..", "..", "models", "bert-base-uncased-tokenizer");
-      if (!existsSync(join(tokenizerDir, "tokenizer.json"))) throw new RerankError("INVALID_INPUT", `no tokenizer.json in ${tokenizerDir}; pass --tokenizer`);
+      if (!existsSync(join(tokenizerDir, "tokenizer.json"))) {
+        throw new RerankError(
+          "INVALID_INPUT",
+          `no tokenizer.json in ${tokenizerDir}; pass --tokenizer <dir>, a folder with the tokenizer.json of bert-base-uncased ` +
+            "(https://huggingface.co/google-bert/bert-base-uncased/resolve/main/tokenizer.json)",
+        );
+      }
       const bench = await loadBench();
       if (opts.concurrency) {
         const results = await bench.runConcurrencyBench({

@@ -51,13 +51,34 @@ async function readJsonl(path: string): Promise<Record<string, any>[]> {
     });
 }
 
+/** The TREC DL layout's two files, under the names this project uses or those they are published under. */
+const CANDIDATE_FILES = ["bm25-top100.json", "retrieve_results_dl19_top100.json"];
+const QRELS_FILES = ["qrels.txt", "2019qrels-pass.txt"];
+
+function firstExisting(dir: string, names: readonly string[]): string | undefined {
+  return names.map((n) => join(dir, n)).find((path) => existsSync(path));
+}
+
+/** What eval and bench read, and where a newcomer gets it: printed whenever the data is missing. */
+export const DATA_HELP = `TREC DL 2019 (passage ranking) is read from a folder holding two files:
+  bm25-top100.json  BM25's top 100 passages for each of the 43 judged queries, as JSON:
+                    [{ "query": "...", "hits": [{ "qid", "docid", "rank", "content" }] }]. It is
+                    retrieve_results_dl19_top100.json of https://github.com/castorini/rank_llm_data
+                    (retrieve_results/BM25/), which may keep that name.
+  qrels.txt         the NIST judgments, "qid 0 docid grade" per line: 2019qrels-pass.txt of the TREC 2019 Deep
+                    Learning track, https://trec.nist.gov/data/deep/2019qrels-pass.txt (may keep that name).
+The track's own files (https://microsoft.github.io/msmarco/TREC-Deep-Learning-2019: msmarco-test2019-queries.tsv,
+msmarco-passagetest2019-top1000.tsv) hold the same queries and a top-1000 candidate pool, but not BM25's order.
+Pass the folder with --data <dir>; inside the crossrank repository the default is ../shared/data/trec-dl19.
+eval also reads a BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv and a first-stage run.trec.`;
+
 /**
- * The TREC DL layout (candidates JSON `[{ query, hits: [{ qid, docid, rank, content }] }]` + qrels.txt), as in
+ * The TREC DL layout (candidates JSON `[{ query, hits: [{ qid, docid, rank, content }] }]` + qrels), as in
  * ../shared/data/trec-dl19. Graded 0-3; as in the official DL track, grade 2 and up counts as relevant.
  */
 async function loadTrecDl(dir: string, depth: number): Promise<EvalDataset> {
-  const raw = JSON.parse(await readFile(join(dir, "bm25-top100.json"), "utf8")) as { query: string; hits: { qid: number | string; docid: string; rank: number; content: string }[] }[];
-  const qrels = parseQrels(await readFile(join(dir, "qrels.txt"), "utf8"), "trec");
+  const raw = JSON.parse(await readFile(firstExisting(dir, CANDIDATE_FILES)!, "utf8")) as { query: string; hits: { qid: number | string; docid: string; rank: number; content: string }[] }[];
+  const qrels = parseQrels(await readFile(firstExisting(dir, QRELS_FILES)!, "utf8"), "trec");
   const queries = raw.map((q) => {
     const hits = [...q.hits].sort((a, b) => a.rank - b.rank).slice(0, depth);
     const id = String(hits[0]?.qid ?? "");
@@ -95,9 +116,10 @@ async function loadBeir(dir: string, depth: number, runFile: string | undefined)
 }
 
 export async function loadDataset(dir: string, options: { depth: number; candidates?: string }): Promise<EvalDataset> {
-  if (existsSync(join(dir, "bm25-top100.json")) && existsSync(join(dir, "qrels.txt"))) return loadTrecDl(dir, options.depth);
+  if (!existsSync(dir)) invalid(`${dir} was not found.\n${DATA_HELP}`);
+  if (firstExisting(dir, CANDIDATE_FILES) && firstExisting(dir, QRELS_FILES)) return loadTrecDl(dir, options.depth);
   if (existsSync(join(dir, "corpus.jsonl")) && existsSync(join(dir, "queries.jsonl"))) return loadBeir(dir, options.depth, options.candidates);
-  invalid(`${dir} is neither the TREC DL layout (bm25-top100.json + qrels.txt) nor the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv)`);
+  invalid(`${dir} is neither the TREC DL layout (bm25-top100.json + qrels.txt) nor the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv).\n${DATA_HELP}`);
 }
 
 /** The shared DL19 data when this runs inside the crossrank repository (../shared beside it). */
@@ -107,4 +129,9 @@ export function defaultDataDir(cwd = process.cwd()): string | undefined {
     if (existsSync(join(dir, "qrels.txt"))) return dir;
   }
   return undefined;
+}
+
+/** The error for a command run without --data where the default folder is absent. */
+export function noDataError(): RerankError {
+  return new RerankError("INVALID_INPUT", `no --data given, and ../shared/data/trec-dl19 is not beside this checkout.\n${DATA_HELP}`);
 }

@@ -1,4 +1,4 @@
-import { createReranker, type RerankProvider } from "@crossrank/core";
+import type { RerankProvider } from "@crossrank/core";
 import type { EvalDataset } from "./datasets.js";
 import { meanMetrics, scoreRanking, type QueryMetrics } from "./metrics.js";
 
@@ -14,7 +14,10 @@ export interface QueryResult {
 export interface EvalReport {
   dataset: string;
   queries: number;
+  /** Candidates asked for per query (--depth). */
   depth: number;
+  /** Candidates the queries actually had: fewer than `depth` when the first stage returned fewer. */
+  candidates: { min: number; max: number };
   relevanceLevel: number;
   provider?: string;
   input: QueryMetrics;
@@ -22,12 +25,15 @@ export interface EvalReport {
   perQuery: QueryResult[];
 }
 
-/** Scores the first-stage order and, with a reranker, the reranked order of every query. */
+/**
+ * Scores the first-stage order and, with a reranker, the reranked order of every query. The reranker is made by
+ * `create` and closed here.
+ */
 export async function evaluate(
   dataset: EvalDataset,
-  options: { depth: number; provider?: string; onQuery?: (done: number, total: number) => void },
+  options: { depth: number; create?: () => Promise<RerankProvider>; onQuery?: (done: number, total: number) => void },
 ): Promise<EvalReport> {
-  const reranker: RerankProvider | undefined = options.provider ? await createReranker(options.provider) : undefined;
+  const reranker: RerankProvider | undefined = options.create ? await options.create() : undefined;
   const perQuery: QueryResult[] = [];
   try {
     for (const [i, q] of dataset.queries.entries()) {
@@ -51,12 +57,18 @@ export async function evaluate(
     dataset: dataset.name,
     queries: perQuery.length,
     depth: options.depth,
+    candidates: candidateRange(dataset),
     relevanceLevel: dataset.relevanceLevel,
     provider: reranker ? `${reranker.provider}:${reranker.model}` : undefined,
     input: meanMetrics(perQuery.map((r) => r.input)),
     reranked: reranker ? meanMetrics(perQuery.map((r) => r.reranked!)) : undefined,
     perQuery,
   };
+}
+
+function candidateRange(dataset: EvalDataset): { min: number; max: number } {
+  const counts = dataset.queries.map((q) => q.candidates.length);
+  return counts.length ? { min: Math.min(...counts), max: Math.max(...counts) } : { min: 0, max: 0 };
 }
 
 /** TREC run format: qid Q0 docid rank score tag. */
