@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createReranker, type RerankProvider } from "@crossrank/core";
-import { FIXTURE_WORDS } from "@crossrank/model-fixtures";
+import { FIXTURE_WORDS, writeFixtureModel } from "@crossrank/model-fixtures";
 import { loadedSessionCount } from "@crossrank/onnx";
 import { afterAll, describe, expect, it } from "vitest";
 import { TINY } from "./setup/fixture-paths.js";
@@ -178,6 +178,33 @@ describe("local provider: sessions", () => {
     expect(loadedSessionCount()).toBe(before);
   });
 
+  it("gives a reranker created after the model file was replaced in place (same size and mtime) the new model", async () => {
+    const dir = await variantOf(TINY.bert, async () => undefined);
+    const file = join(dir, "onnx/model.onnx");
+    const stamp = new Date("2026-03-01T00:00:00Z");
+    await utimes(file, stamp, stamp);
+    const docs = ["the whale in the ocean", "a loaf of bread"];
+    const before = await createReranker({ provider: "local", modelPath: dir });
+    const oldScores = await before.rerank(QUERY, docs);
+    // Other weights of the same shape: the same file length.
+    const other = await mkdtemp(join(tmpdir(), "crossrank-model-"));
+    temp.push(other);
+    await writeFixtureModel({ shape: "tiny", variant: "bert", dtypes: ["fp32"], out: other, seed: 7 });
+    const replacement = await readFile(join(other, "onnx/model.onnx"));
+    expect(replacement.length).toBe((await stat(file)).size);
+    await writeFile(file, replacement);
+    await utimes(file, stamp, stamp);
+
+    const after = await createReranker({ provider: "local", modelPath: dir });
+    const newScores = await after.rerank(QUERY, docs);
+    const fresh = await createReranker({ provider: "local", modelPath: other, model: "tiny-bert" });
+    expect(newScores.map((r) => r.rawScore)).toEqual((await fresh.rerank(QUERY, docs)).map((r) => r.rawScore));
+    expect(newScores.map((r) => r.rawScore)).not.toEqual(oldScores.map((r) => r.rawScore));
+    // The reranker made before keeps the model it loaded.
+    expect(await before.rerank(QUERY, docs)).toEqual(oldScores);
+    await Promise.all([before.close!(), after.close!(), fresh.close!()]);
+  });
+
   it("runs inference off the main thread, and lets a process that never calls close() exit", async () => {
     const script = `
       import { createReranker } from "@crossrank/core";
@@ -307,6 +334,36 @@ describe("local provider: errors name the fix", () => {
     );
     const e = await failure(createReranker({ provider: "local", modelPath: dir }));
     expect(e.message).toMatch(/ReLU/);
+  });
+
+  it.each([
+    ["config.json", "null"],
+    ["config.json", "[]"],
+    ["config.json", '"x"'],
+    ["config.json", "5"],
+    ["tokenizer.json", "null"],
+    ["tokenizer.json", "[1, 2]"],
+    ["tokenizer_config.json", "null"],
+    ["tokenizer_config.json", "true"],
+  ])("%s holding %s: MODEL_INVALID naming the file", async (name, content) => {
+    const dir = await variantOf(TINY.bert, (d) => writeFile(join(d, name), content));
+    const e = await failure(createReranker({ provider: "local", modelPath: dir }));
+    expect(e.code).toBe("MODEL_INVALID");
+    expect(e.message).toContain(join(dir, name));
+    expect(e.message).toMatch(/must hold a JSON object/);
+  });
+
+  it.each([
+    ["max_position_embeddings", "512"],
+    ["id2label", ["relevant"]],
+    ["num_labels", 1.5],
+    ["pad_token_id", "0"],
+  ])("config.json with %s of the wrong type: MODEL_INVALID naming the field", async (field, value) => {
+    const dir = await variantOf(TINY.bert, (d) => editJson(join(d, "config.json"), (c) => (c[field] = value)));
+    const e = await failure(createReranker({ provider: "local", modelPath: dir }));
+    expect(e.code).toBe("MODEL_INVALID");
+    expect(e.message).toContain(`"${field}"`);
+    expect(e.message).toContain("config.json");
   });
 
   it("a maxLength too small to hold a pair", async () => {

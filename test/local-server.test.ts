@@ -1,5 +1,5 @@
 import { createReranker, isRerankError, type RerankEvent } from "@crossrank/core";
-import { crashInferenceWorkers } from "@crossrank/onnx";
+import { crashInferenceWorkers, loadedSessionCount } from "@crossrank/onnx";
 import { describe, expect, it } from "vitest";
 import { TINY } from "./setup/fixture-paths.js";
 import { failure } from "./support/failure.js";
@@ -23,17 +23,43 @@ describe("local provider on a busy server", () => {
   });
 
   it("refuses a call at once with OVERLOADED past maxQueuedPairs, and takes it once the queue drains", async () => {
-    const r = await createReranker({ provider: "local", modelPath: TINY.bert, maxQueuedPairs: 40, maxBatchSize: 1 });
-    const first = r.rerank(QUERY, docs(30));
-    await new Promise((resolve) => setImmediate(resolve));
+    const batches: RerankEvent[] = [];
+    const r = await createReranker(
+      { provider: "local", modelPath: TINY.bert, maxQueuedPairs: 40, maxBatchSize: 1 },
+      { onEvent: (e) => e.type === "batch" && batches.push(e) },
+    );
+    // Larger than the limit, taken into the empty queue; its first batch shows it was admitted.
+    const first = r.rerank(QUERY, docs(300));
+    while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     const refused = await failure(r.rerank(QUERY, docs(20)));
     expect(refused.code).toBe("OVERLOADED");
     expect(refused.message).toMatch(/maxQueuedPairs \(40\).*raise maxQueuedPairs/);
-    expect(await first).toHaveLength(30);
+    expect(await first).toHaveLength(300);
     expect(await r.rerank(QUERY, docs(20))).toHaveLength(20);
     // One call larger than the limit still runs when nothing else is queued.
     expect(await r.rerank(QUERY, docs(60))).toHaveLength(60);
     await r.close?.();
+  });
+
+  it("holds each reranker of a shared model to its own maxQueuedPairs", async () => {
+    const before = loadedSessionCount();
+    const batches: RerankEvent[] = [];
+    const strict = await createReranker({ provider: "local", modelPath: TINY.bert, maxQueuedPairs: 40, maxBatchSize: 1, threads: 1, workers: 1 });
+    const roomy = await createReranker(
+      { provider: "local", modelPath: TINY.bert, maxQueuedPairs: 10_000, maxBatchSize: 1, threads: 1, workers: 1 },
+      { onEvent: (e) => e.type === "batch" && batches.push(e) },
+    );
+    expect(loadedSessionCount()).toBe(before + 1);
+    // Hundreds of pairs queued: far past the strict limit, far under the roomy one.
+    const first = roomy.rerank(QUERY, docs(400));
+    while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const refused = await failure(strict.rerank(QUERY, docs(20)));
+    expect(refused.code).toBe("OVERLOADED");
+    expect(refused.message).toMatch(/maxQueuedPairs \(40\)/);
+    expect(await roomy.rerank(QUERY, docs(20))).toHaveLength(20);
+    expect(await first).toHaveLength(400);
+    await strict.close?.();
+    await roomy.close?.();
   });
 
   it("drops an aborted call's queued batches: they are never run", async () => {

@@ -103,6 +103,52 @@ describe("mapModelWeights", () => {
     expect(Array.from(await logits(second))).toEqual(Array.from(await logits(model)));
   });
 
+  it("makes a new copy when the model is replaced in place keeping its size and mtime (rsync -t)", async () => {
+    const weightsDir = join(cache, "weights-same-mtime");
+    const file = join(cache, "replaced.onnx");
+    const original = await readFile(MODEL);
+    const stamp = new Date("2026-01-01T00:00:00Z");
+    await writeFile(file, original);
+    await utimes(file, stamp, stamp);
+    const first = await mapModelWeights(file, weightsDir, SMALL);
+    const before = Array.from(await logits(first));
+
+    // Same length, other weights: every large tensor scaled by a half.
+    const changed = Buffer.from(original);
+    for (const w of (await splitWeights(memory(original), "d", SMALL))!.weights) {
+      for (let at = w.from; at + 4 <= w.from + w.length; at += 4) changed.writeFloatLE(changed.readFloatLE(at) * 0.5, at);
+    }
+    await writeFile(file, changed);
+    await utimes(file, stamp, stamp);
+    const { size, mtimeMs } = await stat(file);
+    expect(size).toBe(original.length);
+    expect(mtimeMs).toBe(stamp.getTime());
+
+    const second = await mapModelWeights(file, weightsDir, SMALL);
+    const after = Array.from(await logits(second));
+    expect(after).toEqual(Array.from(await logits(file)));
+    expect(after).not.toEqual(before);
+  });
+
+  it("reuses the copy when only the file's inode or ctime moved, after checking its content", async () => {
+    const weightsDir = join(cache, "weights-moved");
+    const file = join(cache, "moved.onnx");
+    const stamp = new Date("2026-02-01T00:00:00Z");
+    await writeFile(file, await readFile(MODEL));
+    await utimes(file, stamp, stamp);
+    const first = await mapModelWeights(file, weightsDir, SMALL);
+    const made = (await stat(first)).mtimeMs;
+    // The same bytes written anew (as a restore from backup does): new ctime, same size, mtime and content.
+    await writeFile(file, await readFile(MODEL));
+    await utimes(file, stamp, stamp);
+    expect(await mapModelWeights(file, weightsDir, SMALL)).toBe(first);
+    expect((await stat(first)).mtimeMs).toBe(made);
+    // The record learned the new ctime: the next load trusts it without hashing.
+    const record = JSON.parse(await readFile(join(first, "../source.json"), "utf8"));
+    expect(record.ctimeNs).toBe(String((await stat(file, { bigint: true })).ctimeNs));
+    expect(record.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it("returns the model itself when there is nothing to map, and fails when the cache cannot be written", async () => {
     expect(await mapModelWeights(model, join(cache, "other-weights"))).toBe(model);
     const notADir = join(cache, "a-file");

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodePairs, type TruncationPolicy } from "./pair-encoder.js";
+import { documentTokenLimit, encodePairs, queryTokenLimit, type TruncationPolicy } from "./pair-encoder.js";
 import { readPairTemplate } from "./pair-template.js";
 
 const CLS = 101;
@@ -111,5 +112,27 @@ describe("chunked long documents", () => {
 
   it("uses one window when the document fits", () => {
     expect(encodePairs(bert, [1], range(10, 5), 0, policy(25, { longDocuments: "chunk" }))).toHaveLength(1);
+  });
+});
+
+describe("token limits: how far a text is tokenized", () => {
+  it("laying out the query and document cut one token past their limits gives the pairs of the whole texts", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 5, max: 80 }),
+        fc.constantFrom("truncate" as const, "chunk" as const),
+        (q, d, maxLength, longDocuments) => {
+          const p = policy(maxLength, { longDocuments });
+          const query = range(1, q);
+          const doc = range(5000, d);
+          const queryCut = query.slice(0, queryTokenLimit(bert, p) + 1);
+          const docCut = doc.slice(0, documentTokenLimit(bert, p, queryCut.length) + 1);
+          expect(encodePairs(bert, queryCut, docCut, 0, p)).toEqual(encodePairs(bert, query, doc, 0, p));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -7,8 +7,8 @@ const MAX_SLICE_CHARS = 65_536;
 /** A first guess for a slow tokenizer; corrected from the first slice on. */
 const FIRST_CHARS_PER_MS = 500;
 
-const CUT_BEFORE = new Set([0x20, 0x09, 0x0a, 0x0d]);
-/** Everything a normalizer might turn into a space (NFKC maps U+00A0 and U+3000 to one, for instance). */
+/** Only a space ends a word for every pre-tokenizer in use: Metaspace (XLM-R) reads a newline as part of a word. */
+const SPACE = 0x20;
 const SPACE_LIKE = /\s/;
 /** A mark or joiner belongs to the character before it: a forced cut never separates them. */
 const JOINS_PREVIOUS = /[\p{M}\u200d]/u;
@@ -16,16 +16,16 @@ const FORCED_CUT_BACKOFF = 16;
 
 /**
  * Where to end a slice of `text` that starts at `from` and should end near `to`. Preferably just before a run of
- * ASCII whitespace that follows a visible character: whitespace ends a word for every pre-tokenizer in use (BERT,
- * Metaspace, ByteLevel), and keeping the whole run with the next slice keeps whitespace-collapsing normalizers and
- * Metaspace's prefix exactly as they are on the whole text, so the slices' tokens are the whole text's tokens.
- * A run of `to - from` characters without such a place is cut between code points and marks instead (there,
+ * spaces that follows a visible character: a space ends a word for every pre-tokenizer in use (BERT, Metaspace,
+ * ByteLevel), and keeping the whole run with the next slice keeps space-collapsing normalizers and Metaspace's
+ * prefix exactly as they are on the whole text, so the slices' tokens are the whole text's tokens.
+ * A stretch of `to - from` characters without such a place is cut between code points and marks instead (there,
  * the tokens at the cut may differ from the whole text's: such a run is one unknown token for WordPiece anyway).
  */
 export function cutPoint(text: string, from: number, to: number): number {
   if (to >= text.length) return text.length;
   for (let p = to; p > from; p--) {
-    if (CUT_BEFORE.has(text.charCodeAt(p)) && !SPACE_LIKE.test(text[p - 1]!)) return p;
+    if (text.charCodeAt(p) === SPACE && !SPACE_LIKE.test(text[p - 1]!)) return p;
   }
   let p = to;
   for (let back = 0; back < FORCED_CUT_BACKOFF && p > from + 1; back++) {
