@@ -1,4 +1,6 @@
 import { createReranker, estimateTokens, planRequests, type FallbackEvent, type RerankerConfig } from "@crossrank/core";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { describeConformance, DOCUMENTS, QUERY } from "./conformance/suite.js";
 import { TINY } from "./setup/fixture-paths.js";
@@ -151,6 +153,54 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it("an abort 0.5 s into a Retry-After wait rejects ABORTED within 200 ms", async () => {
+    const r = await createReranker(configFor(api, { timeoutMs: 10_000 }));
+    apis.fail(api, { status: 429, retryAfter: "5" });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 500);
+    const started = performance.now();
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS], { signal: controller.signal }));
+    expect(e.code).toBe("ABORTED");
+    expect(performance.now() - started).toBeLessThan(700);
+    expect(apis.requestsTo(api)).toHaveLength(1);
+  });
+
+  it("a Retry-After longer than what is left of timeoutMs fails at once with RATE_LIMITED", async () => {
+    const r = await createReranker(configFor(api, { timeoutMs: 1000, maxRetries: 3 }));
+    apis.fail(api, { status: 429, retryAfter: "3" });
+    const started = performance.now();
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
+    expect(e.code).toBe("RATE_LIMITED");
+    expect(e.retryAfterMs).toBe(3000);
+    expect(e.message).toMatch(/asks to wait 3 s, longer than the 1 s crossrank may wait/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(apis.requestsTo(api)).toHaveLength(1);
+  });
+
+  it("a refused connection names the host and the cause, after at most one retry", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const url = `http://127.0.0.1:${port}`;
+    const moved = api === "voyage" || api === "jina" ? { baseUrl: `${url}/${api}` } : api === "tei" || api === "cohere-compatible" ? { url } : { baseUrl: url };
+    const r = await createReranker(configFor(api, { maxRetries: 3, ...moved }));
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
+    expect(e.code).toBe("PROVIDER_ERROR");
+    expect(e.message).toContain(`network error reaching 127.0.0.1:${port}`);
+    expect(e.message).toMatch(/refused.*ECONNREFUSED/);
+    expect(e.attempts).toBeLessThanOrEqual(2);
+  });
+
+  it("a host name that does not resolve is named, with ENOTFOUND, after one attempt", async () => {
+    const url = "http://crossrank-test.invalid";
+    const moved = api === "voyage" || api === "jina" ? { baseUrl: `${url}/${api}` } : api === "tei" || api === "cohere-compatible" ? { url } : { baseUrl: url };
+    const r = await createReranker(configFor(api, { maxRetries: 3, ...moved }));
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
+    expect(e.message).toMatch(/network error reaching crossrank-test\.invalid: .*ENOTFOUND/);
+    expect(e.attempts).toBe(1);
+  });
+
   it("splits large candidate sets within the API's limit, with bounded concurrency, losing nothing", async () => {
     const n = api === "tei" ? 100 : 2500;
     const docs = Array.from({ length: n }, (_, i) => `${DOCUMENTS[i % DOCUMENTS.length]} number ${i}`);
@@ -210,6 +260,50 @@ describe("fallback", () => {
   });
 });
 
+describe("rate limits, credentials and redaction", () => {
+  beforeEach(() => apis.clear());
+
+  it("Retry-After: 99999 hands over to the fallback at once, with RATE_LIMITED and the pause asked for", async () => {
+    const events: FallbackEvent[] = [];
+    const r = await createReranker({ ...configFor("cohere-v2", { maxRetries: 3 }), fallback: [configFor("tei") as never] } as RerankerConfig, {
+      onFallback: (e) => events.push(e),
+    });
+    apis.fail("cohere-v2", { status: 429, retryAfter: "99999" });
+    const started = performance.now();
+    const results = await r.rerank(QUERY, [...DOCUMENTS]);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(results[0]!.servedBy).toMatch(/^http:tei@/);
+    expect(events[0]!.error).toMatchObject({ code: "RATE_LIMITED", status: 429, retryAfterMs: 99_999_000 });
+    expect(apis.requestsTo("cohere-v2")).toHaveLength(1);
+  });
+
+  it("refuses credentials in a URL at creation, without repeating them", async () => {
+    const withUser = apis.url.replace("http://", "http://admin:hunter2-pass@");
+    for (const config of [
+      { provider: "http", url: withUser },
+      { provider: "voyage", apiKey: KEY, baseUrl: `${withUser}/voyage` },
+      { provider: "cohere", apiKey: KEY, baseUrl: withUser },
+      { provider: "mixedbread", apiKey: KEY, baseUrl: withUser },
+      { provider: "jina", apiKey: KEY, baseUrl: withUser },
+    ]) {
+      const e = await failure(createReranker(config as RerankerConfig));
+      expect(e.code).toBe("INVALID_CONFIG");
+      expect(e.message).toMatch(/credentials in it .* pass the key as apiKey or in headers/);
+      expect(e.message).not.toContain("hunter2");
+      expect(e.message).not.toContain("admin");
+    }
+    expect(apis.requests).toHaveLength(0);
+  });
+
+  it("redacts a short key and a key set in any header when the server echoes them", async () => {
+    const short = "Zq7_p";
+    const r = await createReranker({ provider: "http", url: apis.url, api: "cohere", apiKey: short, headers: { "x-api-key": "k-4f", cookie: "s=1a2b" }, ...FAST, maxRetries: 0 });
+    apis.fail("cohere-compatible", { raw: { status: 403, body: JSON.stringify({ message: `key ${short} / x-api-key k-4f / cookie s=1a2b refused` }) } });
+    const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
+    expect(e.message).toMatch(/HTTP 403: key \[redacted\] \/ x-api-key \[redacted\] \/ cookie \[redacted\] refused/);
+  });
+});
+
 describe("voyage: token-aware splitting within its documented limits", () => {
   beforeEach(() => apis.clear());
   // About 4,000 characters: ~1,000 tokens by the stand-in tokenizer, more by crossrank's upper estimate.
@@ -227,7 +321,9 @@ describe("voyage: token-aware splitting within its documented limits", () => {
       const total = q.body.documents.reduce((sum: number, d: string) => sum + fakeTokens(q.body.query) + fakeTokens(d), 0);
       expect(total).toBeLessThanOrEqual(VOYAGE_MAX_TOKENS);
     }
-    expect(requests.flatMap((q) => q.body.documents)).toEqual(docs);
+    // Requests run concurrently and may arrive in any order; in document order they cover every document once.
+    const inOrder = [...requests].sort((a, b) => docs.indexOf(a.body.documents[0]) - docs.indexOf(b.body.documents[0]));
+    expect(inOrder.flatMap((q) => q.body.documents)).toEqual(docs);
     expect(results.map((x) => x.index).sort((a, b) => a - b)).toEqual(docs.map((_, i) => i));
     expect(results.map((x) => x.index)).toEqual(expectedOrder(query, docs));
   });

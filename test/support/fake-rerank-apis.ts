@@ -43,7 +43,21 @@ export interface ApiFault {
   malformed?: boolean;
   /** Rewrite the list of [index, score] pairs before answering (out-of-range, duplicate, missing entries). */
   mutate?: (results: { index: number; score: number }[]) => { index: number; score: number }[];
+  /** Answer exactly this (status 200 unless given), whatever was asked. */
+  raw?: { status?: number; body: string; headers?: Record<string, string> };
+  /** Answer with a redirect (307 unless given) to this Location. */
+  redirectTo?: string;
+  redirectStatus?: number;
+  /** Never send the status line and headers (slow-loris), until the client goes away or HOSTILE_LIMIT_MS passes. */
+  stall?: boolean;
+  /** Send 200 and headers, then one byte of body every 50 ms, never finishing. */
+  trickle?: boolean;
+  /** Send 200 and an endless JSON-looking body as fast as the client reads it. */
+  endless?: boolean;
 }
+
+/** The longest a hostile answer (stall, trickle, endless) goes on, so no test server outlives its test. */
+export const HOSTILE_LIMIT_MS = 15_000;
 
 export interface ApiRequest {
   api: Api;
@@ -122,6 +136,18 @@ export class FakeRerankApis {
       return;
     }
     if (fault?.status) return this.error(api, res, fault.status, "injected failure", fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
+    if (fault?.raw) {
+      const headers = { "content-type": "application/json", ...fault.raw.headers };
+      res.writeHead(fault.raw.status ?? 200, headers);
+      res.end(fault.raw.body);
+      return;
+    }
+    if (fault?.redirectTo) {
+      res.writeHead(fault.redirectStatus ?? 307, { location: fault.redirectTo, "content-length": "0" });
+      res.end();
+      return;
+    }
+    if (fault?.stall || fault?.trickle || fault?.endless) return hostile(res, fault);
 
     if (api === "cohere-v2" || api === "mixedbread" || api === "voyage" || api === "jina") {
       if (req.headers.authorization !== `Bearer ${this.apiKey}`) return this.error(api, res, 401, api === "cohere-v2" ? "invalid api token" : api === "mixedbread" ? "Invalid API key" : "Provided API key is invalid.");
@@ -193,4 +219,35 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
   res.end(text);
+}
+
+/** Answers that never finish, each bounded by HOSTILE_LIMIT_MS and ended as soon as the client goes away. */
+function hostile(res: ServerResponse, fault: ApiFault): void {
+  let open = true;
+  const end = () => {
+    open = false;
+    clearTimeout(limit);
+    clearInterval(drip);
+    res.destroy();
+  };
+  const limit = setTimeout(end, HOSTILE_LIMIT_MS);
+  let drip: NodeJS.Timeout | undefined;
+  res.on("close", end);
+  if (fault.stall) {
+    res.socket?.write(""); // keep the connection: no status line, no headers, ever
+    return;
+  }
+  res.writeHead(200, { "content-type": "application/json" });
+  if (fault.trickle) {
+    res.write('{"results": [');
+    drip = setInterval(() => open && res.write(" "), 50);
+    return;
+  }
+  const chunk = Buffer.from(`${'{"index": 0, "relevance_score": 0.5},'.repeat(1024)}`);
+  res.write('{"results": [');
+  const pump = () => {
+    while (open && res.write(chunk));
+    if (open) res.once("drain", pump);
+  };
+  pump();
 }

@@ -41,6 +41,16 @@ export class InvalidResponseError extends Error {
   }
 }
 
+/**
+ * Fails fast on a list of results longer than the documents sent, before a schema walks every entry: a hostile
+ * body of many small entries would otherwise hold the event loop for the whole walk.
+ */
+export function checkResultCount(list: unknown, sent: number, requestId?: string): void {
+  if (Array.isArray(list) && list.length > sent) {
+    throw new InvalidResponseError(`returned ${list.length} results for ${sent} documents`, requestId);
+  }
+}
+
 export interface HostedLimits {
   /** Most documents the API accepts in one request. */
   maxDocumentsPerRequest: number;

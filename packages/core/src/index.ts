@@ -15,6 +15,7 @@ export {
   ResponseTooLargeError,
 } from "./origin-bound-fetch.js";
 export { createRedactor, safeRequestId, MAX_REQUEST_ID_LENGTH, type Redactor } from "./redact.js";
+export { checkResultCount } from "./hosted.js";
 export { withResultCache, type CacheOptions } from "./result-cache.js";
 export { createFallbackChain, type FallbackEvent, type FallbackMember } from "./fallback.js";
 export { rankScores } from "./rank.js";

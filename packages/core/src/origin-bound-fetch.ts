@@ -1,11 +1,12 @@
 import { RerankError } from "./errors.js";
 
 /**
- * Most bytes of one hosted response crossrank reads (after decompression). A rerank answer for 1,000 documents
- * is about 50 KB; past the cap the body is not read further. It is also what keeps JSON.parse of a hostile body
- * short: a 4 MiB array of small objects parses in about 60 ms. CROSSRANK_MAX_RESPONSE_BYTES overrides it.
+ * Most bytes of one hosted response crossrank reads (after decompression); past it the body is not read further.
+ * A rerank answer for 1,000 documents is about 50 KB, so this is some forty times that; it is also what bounds
+ * JSON.parse of a hostile body, which for 2 MiB of small objects holds the event loop some 30-50 ms.
+ * CROSSRANK_MAX_RESPONSE_BYTES overrides it (a server that echoes long documents back may need more).
  */
-export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 
 /** Same-origin redirects followed for one request (a load balancer moving a path); more is a loop. */
 export const MAX_REDIRECTS = 5;

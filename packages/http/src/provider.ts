@@ -1,4 +1,5 @@
 import {
+  checkResultCount,
   configuredUrl,
   defineHostedBackend,
   defineProvider,
@@ -42,6 +43,7 @@ export async function createProvider(input: HttpRerankerConfig): Promise<RerankP
           signal,
           maxResponseBytes: limits.maxResponseBytes,
         });
+        checkResultCount(wire.entries(json), documents.length, requestId);
         const results = wire.parse(json);
         if (!results) throw new InvalidResponseError(`response is not a ${config.api === "tei" ? "TEI /rerank" : "Cohere-compatible /v1/rerank"} answer`, requestId, text);
         return { results, requestId };

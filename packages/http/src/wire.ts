@@ -10,6 +10,8 @@ export interface WireFormat {
   defaultMaxDocuments: number;
   body(model: string | undefined, query: string, documents: readonly string[]): unknown;
   parse(json: unknown): { index: number; score: number; rawScore: number }[] | undefined;
+  /** The answer's list of results as sent, unchecked, so its length can be checked before parse walks it. */
+  entries(json: unknown): unknown;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -22,6 +24,7 @@ export const cohereWire: WireFormat = {
   path: "/v1/rerank",
   defaultMaxDocuments: 100,
   body: (model, query, documents) => ({ ...(model ? { model } : {}), query, documents, top_n: documents.length, return_documents: false }),
+  entries: (json) => (json as { results?: unknown } | null)?.results,
   parse(json) {
     const parsed = cohereResponse.safeParse(json);
     return parsed.success ? parsed.data.results.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score })) : undefined;
@@ -37,6 +40,7 @@ export const teiWire: WireFormat = {
   path: "/rerank",
   defaultMaxDocuments: 32,
   body: (_model, query, documents) => ({ query, texts: documents, raw_scores: true, truncate: true }),
+  entries: (json) => json,
   parse(json) {
     const parsed = teiResponse.safeParse(json);
     return parsed.success ? parsed.data.map((r) => ({ index: r.index, score: sigmoid(r.score), rawScore: r.score })) : undefined;

@@ -1,4 +1,5 @@
 import {
+  checkResultCount,
   configuredUrl,
   defineHostedBackend,
   defineProvider,
@@ -46,6 +47,7 @@ export async function createProvider(input: JinaRerankerConfig): Promise<RerankP
       async send(query, documents, signal) {
         const body = { model, query, documents, top_n: documents.length, return_documents: false };
         const { json, text, requestId } = await postJson(endpoint, { headers, body, signal, maxResponseBytes: hostedLimits.maxResponseBytes });
+        checkResultCount((json as { results?: unknown } | null)?.results, documents.length, requestId);
         const parsed = response.safeParse(json);
         if (!parsed.success) throw new InvalidResponseError("response is not Jina's rerank answer", requestId, text);
         return { requestId, results: parsed.data.results.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score })) };

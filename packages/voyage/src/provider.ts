@@ -1,4 +1,5 @@
 import {
+  checkResultCount,
   configuredUrl,
   defineHostedBackend,
   defineProvider,
@@ -66,6 +67,7 @@ export async function createProvider(input: VoyageRerankerConfig): Promise<Reran
       async send(query, documents, signal) {
         const body = { query, documents, model, truncation: config.truncation, return_documents: false };
         const { json, text, requestId } = await postJson(endpoint, { headers, body, signal, maxResponseBytes: hostedLimits.maxResponseBytes });
+        checkResultCount((json as { data?: unknown } | null)?.data, documents.length, requestId);
         const parsed = response.safeParse(json);
         if (!parsed.success) throw new InvalidResponseError("response is not Voyage's rerank answer", requestId, text);
         return { requestId, results: parsed.data.data.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score })) };
