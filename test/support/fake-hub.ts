@@ -169,7 +169,7 @@ export class FakeHub {
     if (file.lfs) {
       res.writeHead(302, {
         ...common,
-        location: `${this.storageOrigin}/blobs/${file.sha256}?name=${encodeURIComponent(path)}`,
+        location: `${this.storageOrigin}/blobs/${file.sha256}?name=${encodeURIComponent(path)}${repo.gzip ? "&gzip=1" : ""}`,
         ...(repo.noDigest ? { etag: `"${md5Like(file.body)}"` } : { "x-linked-etag": `"${file.sha256}"`, etag: `"${file.gitSha1}"` }),
         "x-linked-size": String(file.body.length),
         "content-length": "0",
@@ -191,8 +191,7 @@ export class FakeHub {
     const fault = this.nextFault(url.searchParams.get("name") ?? "", "storage");
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault && (await hostile(res, fault, file.body))) return;
-    const repo = [...this.repos.values()].find((r) => [...r.files.values()].includes(file));
-    if (repo?.gzip && !fault) return sendBody(res, file.body, { etag: `"${file.sha256}"`, "content-type": "application/octet-stream" }, true);
+    if (url.searchParams.get("gzip") === "1" && !fault) return sendBody(res, file.body, { etag: `"${file.sha256}"`, "content-type": "application/octet-stream" }, true);
     res.writeHead(200, { "content-length": String(file.body.length), etag: `"${file.sha256}"`, "content-type": "application/octet-stream" });
     if (fault?.truncateAt !== undefined) {
       res.write(file.body.subarray(0, fault.truncateAt));
