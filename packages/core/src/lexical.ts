@@ -1,10 +1,20 @@
-import { lexicalConfigSchema, parseProviderConfig, passthroughConfigSchema, type LexicalRerankerConfig, type PassthroughRerankerConfig } from "./config.js";
+import {
+  lexicalConfigSchema,
+  parseProviderConfig,
+  passthroughConfigSchema,
+  type LexicalRerankerConfig,
+  type PassthroughRerankerConfig,
+} from "./config.js";
 import { defineProvider } from "./define-provider.js";
+import { TimeSlices } from "./time-slices.js";
 import type { DocumentScore, Reranker } from "./types.js";
 
 // Function words carry no topic; dropping them keeps BM25 from rewarding "the" and "of".
 const STOPWORDS = new Set(
-  "a an and are as at be by for from has have how in is it its of on or that the this to was were what when where which who why will with do does did can you your i we they he she".split(" "),
+  (
+    "a an and are as at be by for from has have how in is it its of on or that the this to was were what when where " +
+    "which who why will with do does did can you your i we they he she"
+  ).split(" "),
 );
 
 export function tokenize(text: string): string[] {
@@ -18,17 +28,53 @@ export function tokenize(text: string): string[] {
  * candidates. A lexical baseline with no model: the zero-download fallback, not a cross-encoder.
  */
 export function bm25Scores(query: string, documents: readonly string[], k1: number, b: number): DocumentScore[] {
+  const steps = bm25Steps(query, documents, k1, b);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The same scores, with the event loop given a turn between documents once a time slice is used up. */
+async function bm25ScoresSliced(
+  query: string,
+  documents: readonly string[],
+  k1: number,
+  b: number,
+  slices: TimeSlices,
+): Promise<DocumentScore[]> {
+  const steps = bm25Steps(query, documents, k1, b);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (slices.due()) await slices.pause();
+  }
+}
+
+/** BM25 as a generator that pauses after each document's share of the work: one code path, sync or sliced. */
+function* bm25Steps(
+  query: string,
+  documents: readonly string[],
+  k1: number,
+  b: number,
+): Generator<void, DocumentScore[]> {
   const terms = [...new Set(tokenize(query))];
-  const docs = documents.map((d) => tokenize(d));
+  const docs: string[][] = [];
+  for (const d of documents) {
+    docs.push(tokenize(d));
+    yield;
+  }
   const n = docs.length;
   const avgLength = docs.reduce((sum, d) => sum + d.length, 0) / Math.max(n, 1) || 1;
   const df = new Map<string, number>();
-  const counts = docs.map((d) => {
+  const counts: Map<string, number>[] = [];
+  for (const d of docs) {
     const tf = new Map<string, number>();
     for (const t of d) tf.set(t, (tf.get(t) ?? 0) + 1);
     for (const t of tf.keys()) df.set(t, (df.get(t) ?? 0) + 1);
-    return tf;
-  });
+    counts.push(tf);
+    yield;
+  }
   return counts.map((tf, i) => {
     let raw = 0;
     for (const term of terms) {
@@ -48,7 +94,8 @@ export function createLexicalProvider(input: LexicalRerankerConfig): Reranker {
     provider: "lexical",
     model: "bm25",
     scoresDependOnCandidates: true,
-    score: async (query, documents) => bm25Scores(query, documents, k1, b),
+    score: (query, documents, { signal }) =>
+      bm25ScoresSliced(query, documents, k1, b, new TimeSlices(signal, "lexical")),
   });
 }
 

@@ -180,4 +180,35 @@ describe("withResultCache", () => {
     expect(results.map((r) => r.index).sort()).toEqual([0, 1, 2]);
     expect(frozen).toEqual(docs);
   });
+
+  it("keeps texts apart that UTF-8 would merge (a lone surrogate and U+FFFD)", async () => {
+    const inner = defineProvider({
+      provider: "code",
+      model: "units",
+      score: async (_q, documents) =>
+        documents.map((d) => ({ score: d.charCodeAt(0) / 0xffff, rawScore: d.charCodeAt(0) })),
+    });
+    const cached = withResultCache(inner, { max: 10 });
+    await cached.rerank("q", ["\uD800"]);
+    expect((await cached.rerank("q", ["\uFFFD"]))[0]!.rawScore).toBe(0xfffd);
+    expect((await cached.rerank("q", ["\uD800", "\uFFFD"])).map((r) => r.rawScore)).toEqual([0xfffd, 0xd800]);
+  });
+
+  it("hashes a large call in slices: an abort lands before the backend is asked", async () => {
+    let asked = 0;
+    const inner: RerankProvider = {
+      provider: "raw",
+      model: "m",
+      rerank: async (_q, docs) => {
+        asked++;
+        return docs.map((_, index) => ({ index, score: 0.5, rawScore: 0 }));
+      },
+    };
+    const documents = Array.from({ length: 50_000 }, (_, i) => `document ${i} ${"tide harbour ferry ".repeat(60)}`);
+    const controller = new AbortController();
+    setImmediate(() => controller.abort());
+    const call = withResultCache(inner, { max: 10 }).rerank("q", documents, { signal: controller.signal });
+    expect(await codeOf(call)).toBe("ABORTED");
+    expect(asked).toBe(0);
+  });
 });

@@ -1,8 +1,9 @@
-import { createHash, type Hash } from "node:crypto";
+import { createHash, hash, type Hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { RerankError } from "./errors.js";
 import { rankScores } from "./rank.js";
 import { reportCache } from "./telemetry.js";
+import { TimeSlices } from "./time-slices.js";
 import type { DocumentScore, RerankOptions, Reranker, RerankProvider, RerankResult } from "./types.js";
 import { validateDocuments, validateOptions, validateQuery } from "./validate.js";
 
@@ -19,10 +20,41 @@ interface Entry {
   servedBy: string | undefined;
 }
 
-// UTF-16 code units with a length prefix: lossless for any JS string (lone surrogates included) and unambiguous
-// when several strings go into one digest.
-const add = (hash: Hash, text: string) => hash.update(`${text.length}:`).update(text, "utf16le");
-const digest = (...texts: string[]) => texts.reduce(add, createHash("sha256")).digest("base64url");
+// Text is hashed in pieces of this many UTF-16 code units, with a chance to yield between pieces.
+const PIECE = 1 << 18;
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
+const isWellFormed = (text: string) => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Adds a string to a digest losslessly and unambiguously: UTF-8 for well-formed text, UTF-16 code units for text
+ * with a lone surrogate (UTF-8 would turn it into U+FFFD, so two texts would share a key), each behind a tag and
+ * its length.
+ */
+async function addText(digest: Hash, text: string, slices: TimeSlices): Promise<void> {
+  const wellFormed = isWellFormed(text);
+  digest.update(`${wellFormed ? "u" : "w"}${text.length}:`);
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + PIECE);
+    if (wellFormed && end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
+    digest.update(text.slice(at, end), wellFormed ? "utf8" : "utf16le");
+    at = end;
+    if (slices.due()) await slices.pause();
+  }
+}
+
+async function digestAll(texts: readonly string[], slices: TimeSlices): Promise<string> {
+  const digest = createHash("sha256");
+  for (const text of texts) await addText(digest, text, slices);
+  return digest.digest("base64url");
+}
+
+/** One document's digest; a short one in one step (no Hash object per document: thousands of them keep GC busy). */
+async function documentDigest(text: string, slices: TimeSlices): Promise<string> {
+  if (text.length > PIECE) return `l${await digestAll([text], slices)}`;
+  if (isWellFormed(text)) return `u${hash("sha256", text, "base64url")}`;
+  return `w${hash("sha256", Buffer.from(text, "utf16le"), "base64url")}`;
+}
 
 /**
  * Remembers scores per (provider, model, query, document), so a repeated query, or a new query's overlap with an
@@ -50,11 +82,17 @@ export function withResultCache(inner: RerankProvider, options: CacheOptions): R
     const message = `${identity} returned ${fresh.length} results for ${expected} documents`;
     throw new RerankError("INVALID_RESPONSE", message, { provider: inner.provider });
   };
+  const throwIfClosed = () => {
+    if (!closed) return;
+    throw new RerankError("CLOSED", `${identity} reranker was closed; create a new one`, { provider: inner.provider });
+  };
   const ranked = (scores: DocumentScore[], servedBy: string | undefined, topN: number | undefined): RerankResult[] =>
     rankScores(scores, topN).map((r) => (servedBy === undefined ? r : { ...r, servedBy }));
 
   async function rerankWholeCall(query: string, documents: string[], rerankOptions?: RerankOptions) {
-    const key = digest(inner.provider, inner.model, query, ...documents);
+    const slices = new TimeSlices(rerankOptions?.signal, inner.provider);
+    const key = await digestAll([inner.provider, inner.model, query, ...documents], slices);
+    throwIfClosed();
     const hit = cache.get(key);
     reportCache(hit ? documents.length : 0, hit ? 0 : documents.length);
     if (hit) return ranked(hit.scores, hit.servedBy, rerankOptions?.topN);
@@ -69,10 +107,24 @@ export function withResultCache(inner: RerankProvider, options: CacheOptions): R
   }
 
   async function rerankPerDocument(query: string, documents: string[], rerankOptions?: RerankOptions) {
-    const queryKey = digest(inner.provider, inner.model, query);
-    const keys = documents.map((d) => `${queryKey}.${digest(d)}`);
+    const slices = new TimeSlices(rerankOptions?.signal, inner.provider);
+    const queryKey = await digestAll([inner.provider, inner.model, query], slices);
+    const keys: string[] = [];
+    for (const d of documents) {
+      keys.push(`${queryKey}.${await documentDigest(d, slices)}`);
+      if (slices.due()) await slices.pause();
+    }
+    throwIfClosed();
     const entries = keys.map((k) => cache.get(k));
-    const missing = [...new Set(documents.filter((_, i) => !entries[i]))];
+    // Unseen documents, each text once; deduplicated by key, since comparing long texts is slow.
+    const slotOf = new Map<string, number>();
+    const missing: string[] = [];
+    entries.forEach((entry, i) => {
+      if (entry || slotOf.has(keys[i]!)) return;
+      slotOf.set(keys[i]!, missing.length);
+      missing.push(documents[i]!);
+    });
+    if (slices.due()) await slices.pause();
     const misses = entries.filter((e) => !e).length;
     reportCache(documents.length - misses, misses);
     if (missing.length === 0) {
@@ -88,14 +140,15 @@ export function withResultCache(inner: RerankProvider, options: CacheOptions): R
       return inner.rerank(query, documents, rerankOptions);
     }
     const servedBy = fresh[0]?.servedBy;
-    const byText = new Map(fresh.map((r) => [missing[r.index]!, { score: r.score, rawScore: r.rawScore }]));
-    const scores = documents.map((d, i) => {
-      const cached = entries[i]?.scores[0];
-      if (cached) return cached;
-      const score = byText.get(d)!;
-      if (!closed) cache.set(keys[i]!, { scores: [score], servedBy });
-      return score;
-    });
+    const freshScores: DocumentScore[] = new Array(missing.length);
+    for (const r of fresh) freshScores[r.index] = { score: r.score, rawScore: r.rawScore };
+    if (slices.due()) await slices.pause();
+    for (const [key, slot] of slotOf) {
+      if (closed) break;
+      cache.set(key, { scores: [freshScores[slot]!], servedBy });
+      if (slices.due()) await slices.pause();
+    }
+    const scores = documents.map((_, i) => entries[i]?.scores[0] ?? freshScores[slotOf.get(keys[i]!)!]!);
     return ranked(scores, servedBy, rerankOptions?.topN);
   }
 
@@ -107,10 +160,7 @@ export function withResultCache(inner: RerankProvider, options: CacheOptions): R
       validateQuery(query);
       validateDocuments(documents);
       validateOptions(rerankOptions);
-      if (closed) {
-        const message = `${identity} reranker was closed; create a new one`;
-        throw new RerankError("CLOSED", message, { provider: inner.provider });
-      }
+      throwIfClosed();
       if (documents.length === 0) return [];
       const rerankCall = wholeCall ? rerankWholeCall : rerankPerDocument;
       return rerankCall(query, documents, rerankOptions);
