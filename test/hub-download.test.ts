@@ -37,11 +37,13 @@ let hub: FakeHub;
 let cacheRoot: string;
 let settings: HubSettings;
 
-
 /** Every file below dir, relative, including temporaries a broken download could leave. */
 async function tree(dir: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
-  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
 }
 
 beforeAll(async () => {
@@ -50,7 +52,9 @@ beforeAll(async () => {
   await hub.addRepo("someone/private-reranker", TINY.bert, { gatedToken: TOKEN });
   await hub.addRepo("someone/no-special-tokens", TINY.xlmr, { omit: ["special_tokens_map.json"] });
   // Served with fixture bytes, so the registry's pinned sha256 for the real file cannot match.
-  await hub.addRepo("Xenova/ms-marco-MiniLM-L-12-v2", TINY.bert, { commit: lookupModel("ms-marco-MiniLM-L-12-v2")!.revision });
+  await hub.addRepo("Xenova/ms-marco-MiniLM-L-12-v2", TINY.bert, {
+    commit: lookupModel("ms-marco-MiniLM-L-12-v2")!.revision,
+  });
   await hub.addRepo("someone/pinned", TINY.bert, { commit: PIN });
   await hub.addRepo("someone/any-revision", TINY.bert, { anyRevision: true });
   await hub.addRepo("someone/no-digest", TINY.bert, { noDigest: true });
@@ -60,7 +64,9 @@ beforeAll(async () => {
 /** Settles `promise` or fails the test after `ms`: a hang is a failure, not a test that never ends. */
 async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)),
+  );
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -81,7 +87,13 @@ describe("pull from the hub", () => {
   it("fetches, verifies and caches every file, following the storage redirect", async () => {
     const pulled = await pullModel(MODEL, { settings, retry: FAST });
     expect(pulled.dir).toBe(join(cacheRoot, "models", "Xenova--ms-marco-MiniLM-L-6-v2", COMMIT));
-    expect(pulled.downloaded.sort()).toEqual(["config.json", "onnx/model.onnx", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"]);
+    expect(pulled.downloaded.sort()).toEqual([
+      "config.json",
+      "onnx/model.onnx",
+      "special_tokens_map.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+    ]);
     for (const f of pulled.files) {
       const original = await readFile(join(TINY.bert, f.path));
       expect(await readFile(join(pulled.dir, f.path))).toEqual(original);
@@ -142,8 +154,16 @@ describe("pull from the hub", () => {
   it("pulls into a models folder that CROSSRANK_MODELS_DIR then serves", async () => {
     const modelsDir = join(cacheRoot, "shipped");
     await pullModel(MODEL, { settings, dir: modelsDir, retry: FAST });
-    const offline = hubSettings({ CROSSRANK_MODELS_DIR: modelsDir, CROSSRANK_OFFLINE: "1", CROSSRANK_CACHE_DIR: join(cacheRoot, "empty") });
-    expect(await resolveModel(MODEL, { settings: offline })).toEqual({ dir: join(modelsDir, MODEL), name: MODEL, source: "models-dir" });
+    const offline = hubSettings({
+      CROSSRANK_MODELS_DIR: modelsDir,
+      CROSSRANK_OFFLINE: "1",
+      CROSSRANK_CACHE_DIR: join(cacheRoot, "empty"),
+    });
+    expect(await resolveModel(MODEL, { settings: offline })).toEqual({
+      dir: join(modelsDir, MODEL),
+      name: MODEL,
+      source: "models-dir",
+    });
   });
 
   it("skips optional files a repository does not have", async () => {
@@ -175,7 +195,9 @@ describe("verification: nothing unverified is ever cached", () => {
     hub.fail("onnx/model.onnx", { truncateAt: 1000 }, { truncateAt: 50_000 });
     const pulled = await pullModel(MODEL, { settings, retry: FAST });
     expect(hub.requestsFor("onnx/model.onnx", "storage")).toHaveLength(3);
-    expect(await readFile(join(pulled.dir, "onnx/model.onnx"))).toEqual(await readFile(join(TINY.bert, "onnx/model.onnx")));
+    expect(await readFile(join(pulled.dir, "onnx/model.onnx"))).toEqual(
+      await readFile(join(TINY.bert, "onnx/model.onnx")),
+    );
     expect((await tree(pulled.dir)).filter((f) => f.endsWith(".part"))).toEqual([]);
   });
 
@@ -244,13 +266,19 @@ describe("retries and errors", () => {
     setTimeout(() => controller.abort(), 100);
     const e = await failure(pullModel(MODEL, { settings, retry: FAST, signal: controller.signal }));
     expect(e.code).toBe("ABORTED");
-    expect((await tree(snapshotDir(settings.cacheDir, lookupModel(MODEL)!))).some((f) => f.startsWith("onnx/"))).toBe(false);
+    expect((await tree(snapshotDir(settings.cacheDir, lookupModel(MODEL)!))).some((f) => f.startsWith("onnx/"))).toBe(
+      false,
+    );
   });
 });
 
 describe("offline", () => {
   it("with nothing cached: names the model, every place looked, and the pull command", async () => {
-    const offline = hubSettings({ CROSSRANK_OFFLINE: "1", CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_MODELS_DIR: join(cacheRoot, "models-dir") });
+    const offline = hubSettings({
+      CROSSRANK_OFFLINE: "1",
+      CROSSRANK_CACHE_DIR: cacheRoot,
+      CROSSRANK_MODELS_DIR: join(cacheRoot, "models-dir"),
+    });
     const e = await failure(resolveModel(MODEL, { settings: offline, dtype: "q8" }));
     expect(e.code).toBe("MODEL_NOT_FOUND");
     expect(e.message).toContain(`"${MODEL}"`);
@@ -301,7 +329,15 @@ describe("processes", () => {
 
   it("importing the packages downloads nothing", async () => {
     const env = { ...process.env, HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_OFFLINE: "" };
-    await run(process.execPath, ["--input-type=module", "-e", `await import("@crossrank/core"); await import("@crossrank/onnx"); await import("@crossrank/hub");`], { env });
+    await run(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `await import("@crossrank/core"); await import("@crossrank/onnx"); await import("@crossrank/hub");`,
+      ],
+      { env },
+    );
     expect(hub.requests).toHaveLength(0);
   });
 });
@@ -319,8 +355,12 @@ describe("names that could leave the cache", () => {
 
   it("refuses the same revision in --dir pulls and in resolveModel", async () => {
     const dir = join(cacheRoot, "shipped");
-    expect((await failure(pullModel("someone/any-revision@a/../../..", { settings, dir, retry: NO_RETRY }))).code).toBe("INVALID_CONFIG");
-    expect((await failure(resolveModel("someone/any-revision@..", { settings, retry: NO_RETRY }))).code).toBe("INVALID_CONFIG");
+    expect((await failure(pullModel("someone/any-revision@a/../../..", { settings, dir, retry: NO_RETRY }))).code).toBe(
+      "INVALID_CONFIG",
+    );
+    expect((await failure(resolveModel("someone/any-revision@..", { settings, retry: NO_RETRY }))).code).toBe(
+      "INVALID_CONFIG",
+    );
     expect(await tree(cacheRoot)).toEqual([]);
   });
 
@@ -353,7 +393,8 @@ describe("names that could leave the cache", () => {
     expect(hub.requests.filter((r) => r.host === "hub").every((r) => r.url.includes(`/resolve/${PIN}/`))).toBe(true);
     const records = await tree(join(resolved.dir, ".crossrank"));
     expect(records.length).toBeGreaterThan(0);
-    for (const r of records) expect(JSON.parse(await readFile(join(resolved.dir, ".crossrank", r), "utf8")).revision).toBe(PIN);
+    for (const r of records)
+      expect(JSON.parse(await readFile(join(resolved.dir, ".crossrank", r), "utf8")).revision).toBe(PIN);
   });
 
   it("never writes through a symbolic link planted in the cache", async () => {
@@ -381,12 +422,20 @@ describe("names that could leave the cache", () => {
     const modelsDir = join(cacheRoot, "shipped");
     await pullModel(MODEL, { settings, dir: join(cacheRoot, "beside"), retry: FAST });
     await mkdir(modelsDir);
-    const offline = hubSettings({ CROSSRANK_MODELS_DIR: modelsDir, CROSSRANK_OFFLINE: "1", CROSSRANK_CACHE_DIR: join(cacheRoot, "empty") });
+    const offline = hubSettings({
+      CROSSRANK_MODELS_DIR: modelsDir,
+      CROSSRANK_OFFLINE: "1",
+      CROSSRANK_CACHE_DIR: join(cacheRoot, "empty"),
+    });
     // ../beside/<model> is a complete model folder, outside the models folder.
     const e = await failure(resolveModel(`../beside/${MODEL}`, { settings: offline }));
     expect(e.code).toBe("INVALID_CONFIG");
     expect(e.message).toContain('model "../beside/');
-    expect(await resolveModel(MODEL, { settings: hubSettings({ CROSSRANK_MODELS_DIR: join(cacheRoot, "beside"), CROSSRANK_OFFLINE: "1" }) })).toMatchObject({
+    expect(
+      await resolveModel(MODEL, {
+        settings: hubSettings({ CROSSRANK_MODELS_DIR: join(cacheRoot, "beside"), CROSSRANK_OFFLINE: "1" }),
+      }),
+    ).toMatchObject({
       source: "models-dir",
     });
   });
@@ -419,7 +468,11 @@ describe("hosts that go quiet", () => {
 
   it("takes the limit from CROSSRANK_HUB_TIMEOUT_MS, and refuses a bad value", async () => {
     hub.fail("config.json", { at: "hub", hang: true });
-    const quick = hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_HUB_TIMEOUT_MS: "250" });
+    const quick = hubSettings({
+      HF_ENDPOINT: hub.endpoint,
+      CROSSRANK_CACHE_DIR: cacheRoot,
+      CROSSRANK_HUB_TIMEOUT_MS: "250",
+    });
     expect(quick.timeoutMs).toBe(250);
     expect(hubSettings({}).timeoutMs).toBe(30_000);
     const e = await within(5000, failure(resolveModel(MODEL, { settings: quick, retry: NO_RETRY })));
@@ -446,12 +499,20 @@ describe("files nothing published a digest for", () => {
     const e = await failure(pullModel("someone/no-digest", { settings, retry: FAST, requireDigest: true }));
     expect(e.code).toBe("DOWNLOAD_FAILED");
     expect(e.message).toMatch(/published no sha256 or git blob id.*CROSSRANK_REQUIRE_DIGEST/);
-    const strict = hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_REQUIRE_DIGEST: "1" });
-    expect((await failure(pullModel("someone/no-digest", { settings: strict, retry: FAST }))).code).toBe("DOWNLOAD_FAILED");
+    const strict = hubSettings({
+      HF_ENDPOINT: hub.endpoint,
+      CROSSRANK_CACHE_DIR: cacheRoot,
+      CROSSRANK_REQUIRE_DIGEST: "1",
+    });
+    expect((await failure(pullModel("someone/no-digest", { settings: strict, retry: FAST }))).code).toBe(
+      "DOWNLOAD_FAILED",
+    );
     expect(await tree(cacheRoot)).toEqual([]);
     // A strict pull does not take an earlier unverified download as cached.
     await pullModel("someone/no-digest", { settings, retry: FAST });
-    expect((await failure(resolveModel("someone/no-digest", { settings: strict, retry: FAST }))).code).toBe("DOWNLOAD_FAILED");
+    expect((await failure(resolveModel("someone/no-digest", { settings: strict, retry: FAST }))).code).toBe(
+      "DOWNLOAD_FAILED",
+    );
     // Verified files pass strict mode.
     await pullModel(MODEL, { settings: strict, retry: FAST });
   });
@@ -460,7 +521,8 @@ describe("files nothing published a digest for", () => {
 describe("compressed answers", () => {
   it("takes a gzipping mirror's files, checking the decoded bytes against the declared size and digest", async () => {
     const pulled = await pullModel("someone/gzipped", { settings, retry: FAST });
-    for (const f of pulled.files) expect(await readFile(join(pulled.dir, f.path))).toEqual(await readFile(join(TINY.bert, f.path)));
+    for (const f of pulled.files)
+      expect(await readFile(join(pulled.dir, f.path))).toEqual(await readFile(join(TINY.bert, f.path)));
     expect(pulled.files.every((f) => f.verifiedBy !== null)).toBe(true);
     expect((await verifyModel("someone/gzipped", { settings })).files.every((f) => f.status === "ok")).toBe(true);
   });
@@ -469,7 +531,8 @@ describe("compressed answers", () => {
 describe("temporary files of killed downloads", () => {
   const script = (name: string) => `
     import { hubSettings, pullModel } from "@crossrank/hub";
-    await pullModel(${JSON.stringify(name)}, { settings: hubSettings(process.env), retry: { retries: 0, minTimeout: 1, maxTimeout: 1 } });
+    const retry = { retries: 0, minTimeout: 1, maxTimeout: 1 };
+    await pullModel(${JSON.stringify(name)}, { settings: hubSettings(process.env), retry });
   `;
 
   it("are removed by the next pull once their process is gone; a live process's are kept", async () => {
@@ -480,7 +543,8 @@ describe("temporary files of killed downloads", () => {
     const parts = async () => (await tree(dir)).filter((f) => f.endsWith(".part"));
     const deadline = Date.now() + 15_000;
     // The small files come first; wait until the model's own download is under way.
-    while (!(await parts()).some((f) => f.startsWith("onnx/")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!(await parts()).some((f) => f.startsWith("onnx/")) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;
@@ -541,7 +605,12 @@ describe("models folder and mapped weights", () => {
     await writeFile(source, await readFile(join(TINY.bert, "onnx/model.onnx")));
     const copy = await mapModelWeights(source, settings.weightsDir, 1024);
     await rm(source);
-    const env = { ...process.env, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_MODELS_DIR: modelsDir, CROSSRANK_OFFLINE: "1" };
+    const env = {
+      ...process.env,
+      CROSSRANK_CACHE_DIR: cacheRoot,
+      CROSSRANK_MODELS_DIR: modelsDir,
+      CROSSRANK_OFFLINE: "1",
+    };
     const listed = await run(process.execPath, [CLI, "models", "list"], { env });
     expect(listed.stdout).toContain(modelsDir);
     expect(listed.stdout).toMatch(new RegExp(`${MODEL}\\s+fp32`));

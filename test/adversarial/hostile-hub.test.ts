@@ -53,7 +53,11 @@ async function snapshot(dir: string, skip: string): Promise<Map<string, string>>
     const path = join(entry.parentPath, entry.name);
     if (path === skip || path.startsWith(`${skip}/`)) continue;
     const info = await lstat(path);
-    const what = info.isSymbolicLink() ? `link ${await readlink(path)}` : info.isDirectory() ? "dir" : `file ${info.size}`;
+    const what = info.isSymbolicLink()
+      ? `link ${await readlink(path)}`
+      : info.isDirectory()
+        ? "dir"
+        : `file ${info.size}`;
     out.set(relative(dir, path), what);
   }
   return out;
@@ -61,7 +65,9 @@ async function snapshot(dir: string, skip: string): Promise<Map<string, string>>
 
 async function within<T>(promise: Promise<T>, ms = BOUND_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)),
+  );
   try {
     return await Promise.race([promise, late]);
   } finally {
@@ -113,8 +119,28 @@ afterEach(async () => {
 });
 
 describe("names that try to leave the cache", () => {
-  const repos = ["../hostile/model", "hostile/..", "hostile/../../x", "/abs/model", "a/b/c", "hostile/mo\0del", "hostile\\..\\x", "..\u2215x/y"];
-  const revisions = ["../../outside", "a/../../outside", "/outside", "..", ".", "x/./y", "main\0", "refs/../..", "a\\..\\b", "%2e%2e"];
+  const repos = [
+    "../hostile/model",
+    "hostile/..",
+    "hostile/../../x",
+    "/abs/model",
+    "a/b/c",
+    "hostile/mo\0del",
+    "hostile\\..\\x",
+    "..\u2215x/y",
+  ];
+  const revisions = [
+    "../../outside",
+    "a/../../outside",
+    "/outside",
+    "..",
+    ".",
+    "x/./y",
+    "main\0",
+    "refs/../..",
+    "a\\..\\b",
+    "%2e%2e",
+  ];
 
   it("refuses hostile repo ids and revisions before any request, with INVALID_CONFIG", async () => {
     for (const name of [...repos, ...revisions.map((r) => `hostile/any-revision@${r}`)]) {
@@ -130,8 +156,26 @@ describe("names that try to leave the cache", () => {
   it("refuses file names that are absolute, climb, or hide among crossrank's own files", async () => {
     const ref = lookupModel("hostile/any-revision")!;
     const destDir = snapshotDir(settings.cacheDir, ref);
-    for (const path of ["../../outside/x", "/etc/passwd", "onnx/../../../outside/x", ".crossrank/config.json.json", "a/./b", "", "x.part", "a\0b"]) {
-      const e = await typed(downloadFile({ settings, ref, file: { path, optional: false }, destDir, root: settings.cacheDir, retry: NO_RETRY }));
+    for (const path of [
+      "../../outside/x",
+      "/etc/passwd",
+      "onnx/../../../outside/x",
+      ".crossrank/config.json.json",
+      "a/./b",
+      "",
+      "x.part",
+      "a\0b",
+    ]) {
+      const e = await typed(
+        downloadFile({
+          settings,
+          ref,
+          file: { path, optional: false },
+          destDir,
+          root: settings.cacheDir,
+          retry: NO_RETRY,
+        }),
+      );
       expect(e.code, path).toBe("INVALID_CONFIG");
     }
     expect(hub.requests).toHaveLength(0);
@@ -167,7 +211,9 @@ describe("links and files planted in the cache", () => {
     const onnx = join(pulled.dir, "onnx", "model.onnx");
     await rm(onnx);
     await symlink(join(TINY.bert, "onnx", "model.onnx"), onnx);
-    expect((await verifyModel("hostile/model", { settings })).files.find((f) => f.path === "onnx/model.onnx")!.status).toBe("missing");
+    expect(
+      (await verifyModel("hostile/model", { settings })).files.find((f) => f.path === "onnx/model.onnx")!.status,
+    ).toBe("missing");
     const resolved = await within(resolveModel("hostile/model", { settings, retry: NO_RETRY }));
     expect(resolved.source).toBe("download");
     expect((await lstat(onnx)).isFile()).toBe(true);
@@ -178,12 +224,16 @@ describe("digests", () => {
   it("a wrong digest fails CHECKSUM_MISMATCH and caches nothing", async () => {
     hub.fail("onnx/model.onnx", { corrupt: true });
     expect((await typed(pullModel("hostile/model", { settings, retry: NO_RETRY }))).code).toBe("CHECKSUM_MISMATCH");
-    expect(existsSync(join(snapshotDir(settings.cacheDir, lookupModel("hostile/model")!), "onnx", "model.onnx"))).toBe(false);
+    expect(existsSync(join(snapshotDir(settings.cacheDir, lookupModel("hostile/model")!), "onnx", "model.onnx"))).toBe(
+      false,
+    );
   });
 
   it("no digest: unverified by default, refused in strict mode", async () => {
     await within(pullModel("hostile/no-digest", { settings, retry: NO_RETRY }));
-    expect((await verifyModel("hostile/no-digest", { settings })).files.every((f) => f.status === "unverified")).toBe(true);
+    expect((await verifyModel("hostile/no-digest", { settings })).files.every((f) => f.status === "unverified")).toBe(
+      true,
+    );
     await rm(join(parent, "cache"), { recursive: true });
     const e = await typed(pullModel("hostile/no-digest", { settings, retry: NO_RETRY, requireDigest: true }));
     expect(e.code).toBe("DOWNLOAD_FAILED");
@@ -243,7 +293,8 @@ describe("hosts that stall or never stop", () => {
 describe("encodings", () => {
   it("a gzipping mirror's files are decoded, sized and digested as the files they are", async () => {
     const pulled = await within(pullModel("hostile/gzipped", { settings, retry: NO_RETRY }));
-    for (const f of pulled.files) expect(await readFile(join(pulled.dir, f.path))).toEqual(await readFile(join(TINY.bert, f.path)));
+    for (const f of pulled.files)
+      expect(await readFile(join(pulled.dir, f.path))).toEqual(await readFile(join(TINY.bert, f.path)));
   });
 
   it("an encoding fetch does not decode is refused; a gzip bomb stops at the declared size", async () => {
@@ -256,7 +307,11 @@ describe("encodings", () => {
     expect(odd.message).toMatch(/Content-Encoding "compress"/);
     const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024));
     mirrorHandler = (_req, res) => {
-      res.writeHead(200, { "content-encoding": "gzip", "content-length": String(bomb.length), "x-linked-size": "1000" });
+      res.writeHead(200, {
+        "content-encoding": "gzip",
+        "content-length": String(bomb.length),
+        "x-linked-size": "1000",
+      });
       res.end(bomb);
     };
     const e = await typed(pullModel("hostile/model", { settings: endpoint, retry: NO_RETRY }));
@@ -265,7 +320,7 @@ describe("encodings", () => {
 });
 
 describe("redirects", () => {
-  it("the token never follows a redirect to another origin, nor into a non-http scheme or a URL with credentials", async () => {
+  it("the token never follows a redirect to another origin, a non-http scheme or a URL with credentials", async () => {
     hub.fail("config.json", { redirectTo: `${mirrorOrigin}/steal` });
     mirrorHandler = (_req, res) => res.writeHead(404).end();
     expect((await typed(pullModel("hostile/model", { settings, retry: NO_RETRY }))).code).toBe("DOWNLOAD_FAILED");
@@ -293,19 +348,47 @@ describe("redirects", () => {
   });
 
   it("credentials in HF_ENDPOINT are refused, not sent and not shown", async () => {
-    const withUser = hubSettings({ HF_ENDPOINT: `http://me:${TOKEN}@127.0.0.1:1`, CROSSRANK_CACHE_DIR: join(parent, "cache") });
+    const withUser = hubSettings({
+      HF_ENDPOINT: `http://me:${TOKEN}@127.0.0.1:1`,
+      CROSSRANK_CACHE_DIR: join(parent, "cache"),
+    });
     const e = await typed(pullModel("hostile/model", { settings: withUser, retry: NO_RETRY }));
     expect(e.code).toBe("INVALID_CONFIG");
   });
 });
 
 describe("property: hostile names", () => {
-  const pieces = ["..", ".", "/", "\\", "\0", "%2e", "%2f", "~", "a", "org", "-", "_", "@", " ", "\n", "C:", "…", "x.part", ".crossrank", "//"];
+  const pieces = [
+    "..",
+    ".",
+    "/",
+    "\\",
+    "\0",
+    "%2e",
+    "%2f",
+    "~",
+    "a",
+    "org",
+    "-",
+    "_",
+    "@",
+    " ",
+    "\n",
+    "C:",
+    "…",
+    "x.part",
+    ".crossrank",
+    "//",
+  ];
   const hostileName = fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }).map((p) => p.join(""));
 
   it("every model name is refused with a typed error or resolves inside its root", async () => {
     const modelsDir = join(parent, "cache", "shipped");
-    const offline = hubSettings({ CROSSRANK_CACHE_DIR: join(parent, "cache"), CROSSRANK_MODELS_DIR: modelsDir, CROSSRANK_OFFLINE: "1" });
+    const offline = hubSettings({
+      CROSSRANK_CACHE_DIR: join(parent, "cache"),
+      CROSSRANK_MODELS_DIR: modelsDir,
+      CROSSRANK_OFFLINE: "1",
+    });
     await fc.assert(
       fc.asyncProperty(hostileName, async (name) => {
         let ref;
@@ -316,9 +399,18 @@ describe("property: hostile names", () => {
           return;
         }
         if (ref) expect(isInside(offline.cacheDir, snapshotDir(offline.cacheDir, ref))).toBe(true);
-        const outcome = await within(resolveModel(name, { settings: offline }).then((r) => r, (e: unknown) => e));
+        const outcome = await within(
+          resolveModel(name, { settings: offline }).then(
+            (r) => r,
+            (e: unknown) => e,
+          ),
+        );
         if (isRerankError(outcome)) expect(["INVALID_CONFIG", "MODEL_NOT_FOUND"]).toContain(outcome.code);
-        else expect(isInside(modelsDir, (outcome as { dir: string }).dir) || isInside(offline.cacheDir, (outcome as { dir: string }).dir)).toBe(true);
+        else
+          expect(
+            isInside(modelsDir, (outcome as { dir: string }).dir) ||
+              isInside(offline.cacheDir, (outcome as { dir: string }).dir),
+          ).toBe(true);
       }),
       { numRuns: 300 },
     );
@@ -330,7 +422,16 @@ describe("property: hostile names", () => {
     await fc.assert(
       fc.asyncProperty(hostileName, async (path) => {
         hub.requests.length = 0;
-        const e = await typed(downloadFile({ settings, ref, file: { path, optional: false }, destDir, root: settings.cacheDir, retry: NO_RETRY }));
+        const e = await typed(
+          downloadFile({
+            settings,
+            ref,
+            file: { path, optional: false },
+            destDir,
+            root: settings.cacheDir,
+            retry: NO_RETRY,
+          }),
+        );
         // A name that passes the checks is asked for inside the repo (and is not there); nothing else is requested.
         if (e.code === "INVALID_CONFIG") expect(hub.requests).toHaveLength(0);
         else expect(e.message).toMatch(/HTTP 404/);
@@ -339,7 +440,8 @@ describe("property: hostile names", () => {
     );
     const cache = join(parent, "cache");
     if (existsSync(cache)) {
-      for (const entry of await readdir(cache, { recursive: true })) expect(isInside(cache, join(cache, String(entry)))).toBe(true);
+      for (const entry of await readdir(cache, { recursive: true }))
+        expect(isInside(cache, join(cache, String(entry)))).toBe(true);
     }
   });
 });

@@ -96,7 +96,14 @@ export class FakeHub {
   async addRepo(
     repo: string,
     dir: string,
-    options: { commit?: string; gatedToken?: string; omit?: string[]; gzip?: boolean; noDigest?: boolean; anyRevision?: boolean } = {},
+    options: {
+      commit?: string;
+      gatedToken?: string;
+      omit?: string[];
+      gzip?: boolean;
+      noDigest?: boolean;
+      anyRevision?: boolean;
+    } = {},
   ): Promise<void> {
     const files = new Map<string, RepoFile>();
     for (const path of await listFiles(dir)) {
@@ -112,7 +119,14 @@ export class FakeHub {
       this.blobs.set(file.sha256, file);
     }
     const commit = options.commit ?? createHash("sha1").update(repo).digest("hex");
-    this.repos.set(repo, { commit, files, gatedToken: options.gatedToken, gzip: options.gzip, noDigest: options.noDigest, anyRevision: options.anyRevision });
+    this.repos.set(repo, {
+      commit,
+      files,
+      gatedToken: options.gatedToken,
+      gzip: options.gzip,
+      noDigest: options.noDigest,
+      anyRevision: options.anyRevision,
+    });
   }
 
   /** Queue faults for a file path (e.g. "onnx/model.onnx"); each request consumes one. */
@@ -126,7 +140,11 @@ export class FakeHub {
   }
 
   requestsFor(path: string, host?: "hub" | "storage"): LoggedRequest[] {
-    return this.requests.filter((r) => (host === undefined || r.host === host) && (r.url.endsWith(`/${path}`) || r.url.includes(`name=${encodeURIComponent(path)}`)));
+    return this.requests.filter(
+      (r) =>
+        (host === undefined || r.host === host) &&
+        (r.url.endsWith(`/${path}`) || r.url.includes(`name=${encodeURIComponent(path)}`)),
+    );
   }
 
   private nextFault(path: string, stage: "hub" | "storage"): Fault | undefined {
@@ -149,14 +167,27 @@ export class FakeHub {
     const repo = this.repos.get(repoId);
     if (!repo) return json(res, 404, { error: "Repository not found" }, { "x-error-code": "RepoNotFound" });
     if (repo.gatedToken && req.headers.authorization !== `Bearer ${repo.gatedToken}`) {
-      return json(res, 401, { error: `Access to model ${repoId} is restricted. You must have access to it and be authenticated to access it. Please log in.` }, { "x-error-code": "GatedRepo" });
+      return json(
+        res,
+        401,
+        {
+          error: `Access to model ${repoId} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+        },
+        { "x-error-code": "GatedRepo" },
+      );
     }
     const rev = decodeURIComponent(revision);
-    if (!repo.anyRevision && rev !== "main" && rev !== repo.commit) return json(res, 404, { error: `Invalid rev id: ${rev}` }, { "x-error-code": "RevisionNotFound" });
+    if (!repo.anyRevision && rev !== "main" && rev !== repo.commit)
+      return json(res, 404, { error: `Invalid rev id: ${rev}` }, { "x-error-code": "RevisionNotFound" });
     const fault = this.nextFault(path, "hub");
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.status) {
-      return json(res, fault.status, { error: "Internal Error" }, fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
+      return json(
+        res,
+        fault.status,
+        { error: "Internal Error" },
+        fault.retryAfter ? { "retry-after": fault.retryAfter } : {},
+      );
     }
     if (fault?.redirectTo) {
       res.writeHead(302, { location: fault.redirectTo, "content-length": "0" });
@@ -167,10 +198,13 @@ export class FakeHub {
     if (!file) return json(res, 404, { error: "Entry not found" }, { "x-error-code": "EntryNotFound" });
     const common = { "x-repo-commit": repo.commit };
     if (file.lfs) {
+      const gzip = repo.gzip ? "&gzip=1" : "";
       res.writeHead(302, {
         ...common,
-        location: `${this.storageOrigin}/blobs/${file.sha256}?name=${encodeURIComponent(path)}${repo.gzip ? "&gzip=1" : ""}`,
-        ...(repo.noDigest ? { etag: `"${md5Like(file.body)}"` } : { "x-linked-etag": `"${file.sha256}"`, etag: `"${file.gitSha1}"` }),
+        location: `${this.storageOrigin}/blobs/${file.sha256}?name=${encodeURIComponent(path)}${gzip}`,
+        ...(repo.noDigest
+          ? { etag: `"${md5Like(file.body)}"` }
+          : { "x-linked-etag": `"${file.sha256}"`, etag: `"${file.gitSha1}"` }),
         "x-linked-size": String(file.body.length),
         "content-length": "0",
       });
@@ -191,8 +225,13 @@ export class FakeHub {
     const fault = this.nextFault(url.searchParams.get("name") ?? "", "storage");
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault && (await hostile(res, fault, file.body))) return;
-    if (url.searchParams.get("gzip") === "1" && !fault) return sendBody(res, file.body, { etag: `"${file.sha256}"`, "content-type": "application/octet-stream" }, true);
-    res.writeHead(200, { "content-length": String(file.body.length), etag: `"${file.sha256}"`, "content-type": "application/octet-stream" });
+    if (url.searchParams.get("gzip") === "1" && !fault)
+      return sendBody(res, file.body, { etag: `"${file.sha256}"`, "content-type": "application/octet-stream" }, true);
+    res.writeHead(200, {
+      "content-length": String(file.body.length),
+      etag: `"${file.sha256}"`,
+      "content-type": "application/octet-stream",
+    });
     if (fault?.truncateAt !== undefined) {
       res.write(file.body.subarray(0, fault.truncateAt));
       await sleep(20);
@@ -216,7 +255,11 @@ function md5Like(body: Buffer): string {
 
 function sendBody(res: ServerResponse, body: Buffer, headers: Record<string, string>, gzip: boolean): void {
   const sent = gzip ? gzipSync(body) : body;
-  res.writeHead(200, { ...headers, "content-length": String(sent.length), ...(gzip ? { "content-encoding": "gzip" } : {}) });
+  res.writeHead(200, {
+    ...headers,
+    "content-length": String(sent.length),
+    ...(gzip ? { "content-encoding": "gzip" } : {}),
+  });
   res.end(sent);
 }
 
@@ -253,7 +296,11 @@ async function hostile(res: ServerResponse, fault: Fault, body: Buffer): Promise
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 

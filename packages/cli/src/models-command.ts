@@ -47,8 +47,16 @@ export function modelsCommand(io: CliIO): Command {
       };
       const rows = [["NAME", "FAMILY", "LICENSE", "FP32", "Q8", "REPO"]];
       for (const m of listed) {
-        const cell = (dtype: Dtype) => (m.cached[dtype] !== undefined ? `cached ${formatBytes(m.cached[dtype]!)}` : approx(m.name, dtype));
-        rows.push([m.name, m.family, m.license, cell("fp32"), cell("q8"), `${m.repo}@${isPinned(m.revision) ? m.revision.slice(0, 7) : `${m.revision} (unpinned)`}`]);
+        const cell = (dtype: Dtype) =>
+          m.cached[dtype] !== undefined ? `cached ${formatBytes(m.cached[dtype]!)}` : approx(m.name, dtype);
+        rows.push([
+          m.name,
+          m.family,
+          m.license,
+          cell("fp32"),
+          cell("q8"),
+          `${m.repo}@${isPinned(m.revision) ? m.revision.slice(0, 7) : `${m.revision} (unpinned)`}`,
+        ]);
       }
       print(table(rows));
       const settings = io.settings();
@@ -71,7 +79,10 @@ export function modelsCommand(io: CliIO): Command {
     .argument("<name>", "registry name (see `models list`) or Hugging Face hub id org/name")
     .option("--dtype <dtype>", "fp32 or q8", dtypeOption, "fp32")
     .option("--dir <dir>", "write to <dir>/<name>/ (a folder for CROSSRANK_MODELS_DIR) instead of the cache")
-    .option("--require-digest", "refuse files the hub published no sha256 or git blob id for (also: CROSSRANK_REQUIRE_DIGEST=1)")
+    .option(
+      "--require-digest",
+      "refuse files the hub published no sha256 or git blob id for (also: CROSSRANK_REQUIRE_DIGEST=1)",
+    )
     .action(async (name: string, opts: { dtype: Dtype; dir?: string; requireDigest?: boolean }) => {
       const progress = progressReporter(io.stderr);
       try {
@@ -84,7 +95,9 @@ export function modelsCommand(io: CliIO): Command {
         });
         progress.stop();
         const bytes = pulled.files.reduce((n, f) => n + f.size, 0);
-        const fetched = pulled.downloaded.length ? `${pulled.downloaded.length} downloaded and verified` : "all already cached";
+        const fetched = pulled.downloaded.length
+          ? `${pulled.downloaded.length} downloaded and verified`
+          : "all already cached";
         print(`${pulled.name} (${opts.dtype}): ${pulled.files.length} files, ${formatBytes(bytes)}, ${fetched}`);
         print(pulled.dir);
       } finally {
@@ -98,7 +111,10 @@ export function modelsCommand(io: CliIO): Command {
     .argument("[name]", "a model; default: every cached registry model")
     .option("--dtype <dtype>", "fp32 or q8 (default: each one that is cached)", dtypeOption)
     .option("--dir <dir>", "check <dir>/<name>/ instead of the cache")
-    .option("--require-digest", "count files nothing published a digest for as failures (also: CROSSRANK_REQUIRE_DIGEST=1)")
+    .option(
+      "--require-digest",
+      "count files nothing published a digest for as failures (also: CROSSRANK_REQUIRE_DIGEST=1)",
+    )
     .action(async (name: string | undefined, opts: { dtype?: Dtype; dir?: string; requireDigest?: boolean }) => {
       const settings = io.settings();
       const strict = opts.requireDigest === true || settings.requireDigest;
@@ -108,7 +124,9 @@ export function modelsCommand(io: CliIO): Command {
         for (const dtype of opts.dtype ? [opts.dtype] : (["fp32", "q8"] as const)) targets.push({ name, dtype });
       } else {
         for (const m of await listModels({ settings })) {
-          for (const dtype of ["fp32", "q8"] as const) if (m.cached[dtype] !== undefined && (!opts.dtype || opts.dtype === dtype)) targets.push({ name: m.name, dtype });
+          for (const dtype of ["fp32", "q8"] as const)
+            if (m.cached[dtype] !== undefined && (!opts.dtype || opts.dtype === dtype))
+              targets.push({ name: m.name, dtype });
         }
         if (targets.length === 0) {
           print("no cached models to verify");
@@ -131,15 +149,22 @@ export function modelsCommand(io: CliIO): Command {
         }
       }
       if (checked === 0) {
-        io.stderr.write(`${name} is not cached${opts.dir ? ` in ${opts.dir}` : ""}; pull it with: crossrank models pull ${name}\n`);
+        io.stderr.write(
+          `${name} is not cached${opts.dir ? ` in ${opts.dir}` : ""}; pull it with: crossrank models pull ${name}\n`,
+        );
         io.setExitCode(1);
         return;
       }
       if (unverified && !strict) {
-        io.stderr.write(`${unverified} file(s) had no published digest to check at download; --require-digest counts them as failures\n`);
+        io.stderr.write(
+          `${unverified} file(s) had no published digest to check at download; ` +
+            "--require-digest counts them as failures\n",
+        );
       }
       if (problems) {
-        io.stderr.write(`${problems} file(s) failed verification; run \`crossrank models pull <name>\` to fetch them again\n`);
+        io.stderr.write(
+          `${problems} file(s) failed verification; run \`crossrank models pull <name>\` to fetch them again\n`,
+        );
         io.setExitCode(1);
       }
     });

@@ -5,7 +5,13 @@ import type { CliIO } from "./models-command.js";
 
 function rows(copies: WeightCopy[]): string[][] {
   return [["STATUS", "SIZE", "MODIFIED", "SOURCE", "FOLDER"]].concat(
-    copies.map((c) => [c.status, formatBytes(c.bytes), c.modifiedAt.toISOString().slice(0, 16), c.source ?? "-", c.dir]),
+    copies.map((c) => [
+      c.status,
+      formatBytes(c.bytes),
+      c.modifiedAt.toISOString().slice(0, 16),
+      c.source ?? "-",
+      c.dir,
+    ]),
   );
 }
 
@@ -13,7 +19,9 @@ function rows(copies: WeightCopy[]): string[][] {
 export function weightsCommand(io: CliIO): Command {
   const print = (text: string): void => void io.stdout.write(`${text}\n`);
   return new Command("weights")
-    .description("list the mapped-weights copies of ONNX models in the cache; --prune removes those nothing will load again")
+    .description(
+      "list the mapped-weights copies of ONNX models in the cache; --prune removes those nothing will load again",
+    )
     .option("--prune", "remove copies whose model changed or is gone, broken copies, and ones abandoned half made")
     .option("--all", "with --prune: remove current copies too (they are made again on next load)")
     .option("--json", "print JSON")
@@ -25,7 +33,10 @@ export function weightsCommand(io: CliIO): Command {
         if (opts.json) return print(JSON.stringify(removed, null, 2));
         const bytes = removed.reduce((n, c) => n + c.bytes, 0);
         if (removed.length) print(table(rows(removed)));
-        print(`removed ${removed.length} ${removed.length === 1 ? "copy" : "copies"}, ${formatBytes(bytes)}, from ${settings.weightsDir}`);
+        print(
+          `removed ${removed.length} ${removed.length === 1 ? "copy" : "copies"}, ${formatBytes(bytes)}, ` +
+            `from ${settings.weightsDir}`,
+        );
         return;
       }
       const copies = await listWeightCopies({ settings });
@@ -34,6 +45,9 @@ export function weightsCommand(io: CliIO): Command {
       print(table(rows(copies)));
       const prunable = copies.filter((c) => c.status !== "current" && c.status !== "making");
       const bytes = prunable.reduce((n, c) => n + c.bytes, 0);
-      print(`\n${copies.length} in ${settings.weightsDir}; ${prunable.length} prunable (${formatBytes(bytes)}): crossrank models weights --prune`);
+      print(
+        `\n${copies.length} in ${settings.weightsDir}; ${prunable.length} prunable (${formatBytes(bytes)}): ` +
+          "crossrank models weights --prune",
+      );
     });
 }

@@ -48,7 +48,8 @@ export function filePath(dir: string, file: string): string {
   return inside(dir, checkFilePath(file).split("/"), "file");
 }
 
-const recordPath = (dir: string, file: string) => inside(dir, [".crossrank", ...`${checkFilePath(file)}.json`.split("/")], "file");
+const recordPath = (dir: string, file: string) =>
+  inside(dir, [".crossrank", ...`${checkFilePath(file)}.json`.split("/")], "file");
 
 /** The record of a file, read only through real folders below `root` (a planted link reads as no record). */
 export async function readRecord(dir: string, file: string, root = dir): Promise<FileRecord | undefined> {

@@ -3,7 +3,14 @@ import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { isRerankError, parseRetryAfter, RerankError, TransientError, withRetries, type RetryPolicy } from "@crossrank/core";
+import {
+  isRerankError,
+  parseRetryAfter,
+  RerankError,
+  TransientError,
+  withRetries,
+  type RetryPolicy,
+} from "@crossrank/core";
 import { filePath, gitBlobId, writeRecord, type FileRecord, type VerifiedBy } from "./cache.js";
 import { checkFilePath, checkRepoId, checkRevision, isInside, shown } from "./names.js";
 import { createExclusive, makeDirBelow, moveIntoPlace, tempName } from "./safe-fs.js";
@@ -58,7 +65,8 @@ const DECODED = new Set(["identity", "gzip", "x-gzip", "deflate", "br"]);
 
 function fileUrl(settings: HubSettings, ref: ModelRef, path: string): string {
   const encoded = checkFilePath(path).split("/").map(encodeURIComponent).join("/");
-  return `${settings.endpoint}/${checkRepoId(ref.repo)}/resolve/${encodeURIComponent(checkRevision(ref.revision))}/${encoded}`;
+  const revision = encodeURIComponent(checkRevision(ref.revision));
+  return `${settings.endpoint}/${checkRepoId(ref.repo)}/resolve/${revision}/${encoded}`;
 }
 
 const unquote = (etag: string | null) => etag?.replace(/^W\//, "").replace(/"/g, "").trim().toLowerCase() || null;
@@ -97,10 +105,16 @@ function endpointOrigin(settings: HubSettings): string {
     throw new RerankError("INVALID_CONFIG", "HF_ENDPOINT is not a URL", { provider: "local" });
   }
   if (endpoint.username || endpoint.password) {
-    throw new RerankError("INVALID_CONFIG", "HF_ENDPOINT must not hold a user name or password: put a token in HF_TOKEN", { provider: "local" });
+    throw new RerankError(
+      "INVALID_CONFIG",
+      "HF_ENDPOINT must not hold a user name or password: put a token in HF_TOKEN",
+      { provider: "local" },
+    );
   }
   if (endpoint.protocol !== "https:" && endpoint.protocol !== "http:") {
-    throw new RerankError("INVALID_CONFIG", `HF_ENDPOINT must be an http(s) URL, not ${endpoint.protocol}`, { provider: "local" });
+    throw new RerankError("INVALID_CONFIG", `HF_ENDPOINT must be an http(s) URL, not ${endpoint.protocol}`, {
+      provider: "local",
+    });
   }
   return endpoint.origin;
 }
@@ -124,21 +138,28 @@ async function fetchFromHub(settings: HubSettings, url: string, stall: StallTime
       if (stall.stalled) throw new TransientError(stall.stalled);
       if (stall.signal.aborted) throw error;
       const code = (error as { cause?: { code?: string } }).cause?.code;
-      throw new TransientError(`network error from ${current.host}: ${(error as Error).message}${code ? ` (${code})` : ""}`);
+      throw new TransientError(
+        `network error from ${current.host}: ${(error as Error).message}${code ? ` (${code})` : ""}`,
+      );
     }
     hubHeaders ??= response.headers;
     if (!REDIRECTS.has(response.status)) return { response, hubHeaders, host: current.host };
     await response.body?.cancel();
     const location = response.headers.get("location");
-    if (!location) throw new TransientError(`redirect ${response.status} from ${current.host} without a Location header`);
+    if (!location)
+      throw new TransientError(`redirect ${response.status} from ${current.host} without a Location header`);
     let next: URL;
     try {
       next = new URL(location, current);
     } catch {
       throw new PermanentError(`${current.host} redirected to something that is not a URL`);
     }
-    if (next.protocol !== "https:" && next.protocol !== "http:") throw new PermanentError(`${current.host} redirected to a ${next.protocol} URL, which crossrank does not follow`);
-    if (next.username || next.password) throw new PermanentError(`${current.host} redirected to a URL with a user name or password, which crossrank does not follow`);
+    if (next.protocol !== "https:" && next.protocol !== "http:")
+      throw new PermanentError(`${current.host} redirected to a ${next.protocol} URL, which crossrank does not follow`);
+    if (next.username || next.password)
+      throw new PermanentError(
+        `${current.host} redirected to a URL with a user name or password, which crossrank does not follow`,
+      );
     current = next;
   }
   throw new PermanentError(`more than ${MAX_REDIRECTS} redirects`);
@@ -148,7 +169,10 @@ function statusError(ref: ModelRef, path: string, response: Response): Error {
   const where = `${ref.repo}@${ref.revision}: ${path}`;
   const status = response.status;
   if (status === 429 || status >= 500) {
-    return new TransientError(`HTTP ${status} for ${where}`, { status, retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) });
+    return new TransientError(`HTTP ${status} for ${where}`, {
+      status,
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+    });
   }
   const message =
     status === 401
@@ -175,7 +199,8 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
   const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_HUB_TIMEOUT_MS;
   const requireDigest = options.requireDigest ?? settings.requireDigest ?? false;
   const dest = filePath(destDir, file.path);
-  if (!isInside(root, dest)) throw new RerankError("INVALID_CONFIG", `${dest} is outside ${root}`, { provider: "local" });
+  if (!isInside(root, dest))
+    throw new RerankError("INVALID_CONFIG", `${dest} is outside ${root}`, { provider: "local" });
   const url = fileUrl(settings, ref, file.path);
 
   const attempt = async (): Promise<FileRecord | null> => {
@@ -197,13 +222,20 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
       await response.body?.cancel();
       throw statusError(ref, file.path, response);
     }
-    const encodings = (response.headers.get("content-encoding") ?? "identity").toLowerCase().split(",").map((e) => e.trim());
+    const encodings = (response.headers.get("content-encoding") ?? "identity")
+      .toLowerCase()
+      .split(",")
+      .map((e) => e.trim());
     if (!encodings.every((e) => DECODED.has(e))) {
       await response.body.cancel();
-      throw new PermanentError(`${host} sent ${file.path} with Content-Encoding ${shown(encodings.join(", "))}, which crossrank cannot decode`);
+      throw new PermanentError(
+        `${host} sent ${file.path} with Content-Encoding ${shown(encodings.join(", "))}, which crossrank cannot decode`,
+      );
     }
     // fetch hands over decoded bytes: a Content-Length counts them only when nothing was encoded.
-    const plainLength = encodings.every((e) => e === "identity") ? byteCount(response.headers.get("content-length")) : undefined;
+    const plainLength = encodings.every((e) => e === "identity")
+      ? byteCount(response.headers.get("content-length"))
+      : undefined;
     const expectedSize = file.size ?? byteCount(hubHeaders.get("x-linked-size")) ?? plainLength;
     const hubDigest = unquote(hubHeaders.get("x-linked-etag") ?? hubHeaders.get("etag"));
     const expected = expectedDigest(file.sha256, hubDigest);
@@ -211,7 +243,9 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
       await response.body.cancel();
       throw new RerankError(
         "DOWNLOAD_FAILED",
-        `${ref.repo}@${ref.revision}: ${file.path}: ${host} published no sha256 or git blob id for it (no X-Linked-Etag, ETag ${hubDigest ? shown(hubDigest) : "absent"}), and downloads must be verified (CROSSRANK_REQUIRE_DIGEST / requireDigest); it was not cached`,
+        `${ref.repo}@${ref.revision}: ${file.path}: ${host} published no sha256 or git blob id for it ` +
+          `(no X-Linked-Etag, ETag ${hubDigest ? shown(hubDigest) : "absent"}), and downloads must be verified ` +
+          "(CROSSRANK_REQUIRE_DIGEST / requireDigest); it was not cached",
         { provider: "local" },
       );
     }
@@ -224,7 +258,10 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
       transform(chunk: Buffer, _enc, done) {
         downloaded += chunk.length;
         if (downloaded > limit) {
-          const what = expectedSize === undefined ? `the ${limit}-byte limit for a file of undeclared size` : `its declared ${limit} bytes`;
+          const what =
+            expectedSize === undefined
+              ? `the ${limit}-byte limit for a file of undeclared size`
+              : `its declared ${limit} bytes`;
           done(new PermanentError(`${host} sent more of ${file.path} than ${what}`));
           return;
         }
@@ -239,13 +276,19 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
       const handle = await createExclusive(temp);
       stall.arm(host, `the rest of ${file.path}`);
       try {
-        await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), meter, handle.createWriteStream());
+        await pipeline(
+          Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
+          meter,
+          handle.createWriteStream(),
+        );
       } catch (error) {
         await handle.close().catch(() => undefined);
         if (error instanceof PermanentError) throw error;
         if (stall.stalled) throw new TransientError(`${stall.stalled}, after ${downloaded} bytes`);
         if (signal?.aborted) throw error;
-        throw new TransientError(`download of ${file.path} was interrupted after ${downloaded} bytes: ${(error as Error).message}`);
+        throw new TransientError(
+          `download of ${file.path} was interrupted after ${downloaded} bytes: ${(error as Error).message}`,
+        );
       }
       stall.stop();
       if (expectedSize !== undefined && downloaded !== expectedSize) {
@@ -257,7 +300,8 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
         if (got !== expected.digest) {
           throw new RerankError(
             "CHECKSUM_MISMATCH",
-            `${ref.repo}@${ref.revision}: ${file.path} does not match its published checksum (expected ${expected.digest}, got ${got}); it was not cached`,
+            `${ref.repo}@${ref.revision}: ${file.path} does not match its published checksum ` +
+              `(expected ${expected.digest}, got ${got}); it was not cached`,
             { provider: "local" },
           );
         }
@@ -285,10 +329,15 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
     return await withRetries(attempt, retry, signal);
   } catch (error) {
     if (isRerankError(error)) throw error;
-    if (signal?.aborted) throw new RerankError("ABORTED", `download of ${file.path} was aborted`, { provider: "local", cause: error });
-    throw new RerankError("DOWNLOAD_FAILED", `could not download ${ref.repo}@${ref.revision}: ${file.path}: ${(error as Error).message}`, {
-      provider: "local",
-      cause: error,
-    });
+    if (signal?.aborted)
+      throw new RerankError("ABORTED", `download of ${file.path} was aborted`, { provider: "local", cause: error });
+    throw new RerankError(
+      "DOWNLOAD_FAILED",
+      `could not download ${ref.repo}@${ref.revision}: ${file.path}: ${(error as Error).message}`,
+      {
+        provider: "local",
+        cause: error,
+      },
+    );
   }
 }

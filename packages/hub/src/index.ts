@@ -2,7 +2,14 @@ export { REGISTRY, DEFAULT_MODEL, COMMON_FILES, lookupModel, filesFor, isPinned,
 export type { RegistryModel, RegistryFile, ModelRef, Dtype } from "./registry.js";
 export { hubSettings, DEFAULT_HUB_TIMEOUT_MS, type HubSettings } from "./settings.js";
 export { snapshotDir, readRecord, sha256File, type FileRecord, type VerifiedBy } from "./cache.js";
-export { downloadFile, DEFAULT_RETRY, DEFAULT_MAX_FILE_BYTES, type ProgressEvent, type RetryPolicy, type FileSpec } from "./download.js";
+export {
+  downloadFile,
+  DEFAULT_RETRY,
+  DEFAULT_MAX_FILE_BYTES,
+  type ProgressEvent,
+  type RetryPolicy,
+  type FileSpec,
+} from "./download.js";
 export { resolveModel, pullModel, verifyModel, listModels } from "./resolve.js";
 export type { HubOptions, ResolvedModel, PullResult, VerifiedFile, ListedModel } from "./resolve.js";
 export { listModelsDir, type ModelsDirEntry } from "./models-dir.js";

@@ -19,7 +19,12 @@ function isModelFolder(dir: string, onnx: string[]): boolean {
 }
 
 /** The folder for a model name, trying the name as given, its registry name and its repo's own name. */
-export async function findInModelsDir(modelsDir: string, name: string, ref: ModelRef | undefined, dtype: Dtype): Promise<{ dir?: string; looked: string[] }> {
+export async function findInModelsDir(
+  modelsDir: string,
+  name: string,
+  ref: ModelRef | undefined,
+  dtype: Dtype,
+): Promise<{ dir?: string; looked: string[] }> {
   const names = [...new Set([name, ref?.name, ref ? basename(ref.repo) : undefined].filter((c): c is string => !!c))];
   const looked: string[] = [];
   for (const candidate of names) {

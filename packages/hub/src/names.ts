@@ -27,7 +27,8 @@ const REF_SEGMENT = /^[\w-][\w.-]*$/;
 const FILE_SEGMENT = /^[\w-][\w.+-]*$/;
 
 function checkText(field: string, value: unknown, max: number): string {
-  if (typeof value !== "string" || value.length === 0) throw invalid(field, String(value), "must be a non-empty string");
+  if (typeof value !== "string" || value.length === 0)
+    throw invalid(field, String(value), "must be a non-empty string");
   if (CONTROL.test(value)) throw invalid(field, value, "contains a control character");
   if (value.length > max) throw invalid(field, value, `is longer than ${max} characters`);
   return value;
@@ -38,7 +39,11 @@ export function checkRepoId(value: string, field = "model"): string {
   const parts = value.split("/");
   const ok = parts.length === 2 && parts.every((p) => HUB_PART.test(p) && !p.includes("--") && !p.includes(".."));
   if (!ok) {
-    throw invalid(field, value, 'is not a Hugging Face hub id ("org/name": letters, digits, "_", "-" and ".", no ".." or "--")');
+    throw invalid(
+      field,
+      value,
+      'is not a Hugging Face hub id ("org/name": letters, digits, "_", "-" and ".", no ".." or "--")',
+    );
   }
   return value;
 }
@@ -47,7 +52,12 @@ export function checkRepoId(value: string, field = "model"): string {
 export function checkRevision(value: string, field = "revision"): string {
   checkText(field, value, 200);
   const ok = value.split("/").every((s) => REF_SEGMENT.test(s)) && !value.includes("..") && !value.endsWith(".lock");
-  if (!ok) throw invalid(field, value, 'is not a valid revision (a branch, tag or commit id: letters, digits, "_", "-", "." and "/")');
+  if (!ok)
+    throw invalid(
+      field,
+      value,
+      'is not a valid revision (a branch, tag or commit id: letters, digits, "_", "-", "." and "/")',
+    );
   return value;
 }
 
@@ -74,7 +84,12 @@ export function parseModelName(input: string): ParsedModelName {
   const revision = at === -1 ? undefined : input.slice(at + 1);
   if (id.includes("/")) checkRepoId(id);
   else if (!REGISTRY_NAME.test(id) || id.includes("..")) {
-    throw invalid("model", input, 'is not a model name: use a registry name (see: crossrank models list) or a hub id "org/name"; for a folder use modelPath');
+    throw invalid(
+      "model",
+      input,
+      "is not a model name: use a registry name (see: crossrank models list) or a hub id " +
+        '"org/name"; for a folder use modelPath',
+    );
   }
   if (revision !== undefined) checkRevision(revision, `revision of model ${shown(id)}`);
   return { id, revision };

@@ -7,7 +7,10 @@ const fileSchema = z
     path: z.string().refine(passes(checkFilePath), "not a safe file path"),
     /** Exact byte size and sha256, where the hub publishes them and they were confirmed. */
     size: z.number().int().positive().optional(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** For listings only. */
     approxMB: z.number().positive().optional(),
   })
@@ -16,7 +19,10 @@ const fileSchema = z
 const modelSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9._-]+$/),
-    repo: z.string().refine(passes((v) => checkRepoId(v)), "not a hub id"),
+    repo: z.string().refine(
+      passes((v) => checkRepoId(v)),
+      "not a hub id",
+    ),
     /** A commit id pins the files; a branch name follows the repo. */
     revision: z.string().refine(passes(checkRevision), "not a valid revision"),
     source: z.string(),
@@ -29,7 +35,9 @@ const modelSchema = z
   })
   .strict();
 
-export const registrySchema = z.object({ $comment: z.string().optional(), version: z.literal(1), models: z.array(modelSchema) }).strict();
+export const registrySchema = z
+  .object({ $comment: z.string().optional(), version: z.literal(1), models: z.array(modelSchema) })
+  .strict();
 
 export type RegistryFile = z.infer<typeof fileSchema>;
 export type RegistryModel = z.infer<typeof modelSchema>;
@@ -78,7 +86,10 @@ export function lookupModel(nameOrRepo: string): ModelRef | undefined {
 }
 
 /** Every file a model folder needs for one dtype. */
-export function filesFor(ref: ModelRef, dtype: Dtype): { path: string; optional: boolean; size?: number; sha256?: string }[] {
+export function filesFor(
+  ref: ModelRef,
+  dtype: Dtype,
+): { path: string; optional: boolean; size?: number; sha256?: string }[] {
   const onnx = ref.entry ? ref.entry.files[dtype] : STANDARD_ONNX_FILES[dtype];
   // The registry's sizes and digests describe its own revision; another revision is checked against the hub's.
   const pinned = ref.entry !== undefined && ref.revision === ref.entry.revision;

@@ -59,11 +59,17 @@ function placeOf(ref: ModelRef, settings: HubSettings, dir: string | undefined):
   return { root, dir: inside(root, ref.name.split("/"), "model") };
 }
 
-async function missingFiles(place: { root: string; dir: string }, ref: ModelRef, dtype: Dtype, requireDigest: boolean): Promise<string[]> {
+async function missingFiles(
+  place: { root: string; dir: string },
+  ref: ModelRef,
+  dtype: Dtype,
+  requireDigest: boolean,
+): Promise<string[]> {
   const missing: string[] = [];
   for (const f of filesFor(ref, dtype)) {
     if (f.optional) continue;
-    if (!(await isCached(place.dir, f.path, { root: place.root, ref, requireDigest, pinnedSha256: f.sha256 }))) missing.push(f.path);
+    if (!(await isCached(place.dir, f.path, { root: place.root, ref, requireDigest, pinnedSha256: f.sha256 })))
+      missing.push(f.path);
   }
   return missing;
 }
@@ -135,7 +141,11 @@ async function pullRef(ref: ModelRef, options: HubOptions & { dir?: string }): P
   const dtype = options.dtype ?? "fp32";
   const place = placeOf(ref, settings, options.dir);
   if (settings.offline) {
-    throw new RerankError("DOWNLOAD_FAILED", `cannot pull ${ref.name}: downloads are off (CROSSRANK_OFFLINE / HF_HUB_OFFLINE is set)`, { provider: "local" });
+    throw new RerankError(
+      "DOWNLOAD_FAILED",
+      `cannot pull ${ref.name}: downloads are off (CROSSRANK_OFFLINE / HF_HUB_OFFLINE is set)`,
+      { provider: "local" },
+    );
   }
   const requireDigest = options.requireDigest ?? settings.requireDigest;
   const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_HUB_TIMEOUT_MS;
@@ -177,7 +187,10 @@ export interface VerifiedFile {
 }
 
 /** Re-hashes a cached (or pulled) model's files against what was recorded at download and the registry's pins. */
-export async function verifyModel(name: string, options: HubOptions & { dir?: string } = {}): Promise<{ dir: string; files: VerifiedFile[] }> {
+export async function verifyModel(
+  name: string,
+  options: HubOptions & { dir?: string } = {},
+): Promise<{ dir: string; files: VerifiedFile[] }> {
   const settings = options.settings ?? hubSettings();
   const dtype = options.dtype ?? "fp32";
   const ref = refOrThrow(name);
@@ -195,9 +208,17 @@ export async function verifyModel(name: string, options: HubOptions & { dir?: st
     const digest = await sha256File(path);
     const expected = spec.sha256 ?? record.sha256;
     if (info.size !== record.size || digest !== expected) {
-      files.push({ path: spec.path, status: "mismatch", detail: `sha256 ${digest} (${info.size} bytes), expected ${expected} (${record.size} bytes)` });
+      files.push({
+        path: spec.path,
+        status: "mismatch",
+        detail: `sha256 ${digest} (${info.size} bytes), expected ${expected} (${record.size} bytes)`,
+      });
     } else if (verifiedByOf(record, spec.sha256) === null) {
-      files.push({ path: spec.path, status: "unverified", detail: "unchanged since download, but the hub published no sha256 or git blob id to check it against" });
+      files.push({
+        path: spec.path,
+        status: "unverified",
+        detail: "unchanged since download, but the hub published no sha256 or git blob id to check it against",
+      });
     } else {
       files.push({ path: spec.path, status: "ok" });
     }
@@ -237,7 +258,16 @@ export async function listModels(options: { settings?: HubSettings } = {}): Prom
         if (found.dir) modelsDir[dtype] = found.dir;
       }
     }
-    out.push({ name: entry.name, repo: entry.repo, revision: entry.revision, family: entry.family, license: entry.license, description: entry.description, cached, modelsDir });
+    out.push({
+      name: entry.name,
+      repo: entry.repo,
+      revision: entry.revision,
+      family: entry.family,
+      license: entry.license,
+      description: entry.description,
+      cached,
+      modelsDir,
+    });
   }
   return out;
 }

@@ -12,22 +12,28 @@ import { isInside } from "./names.js";
  */
 
 function planted(path: string, what: string): RerankError {
-  return new RerankError("DOWNLOAD_FAILED", `refusing to write through ${what} in the model cache: ${path}. Remove it and try again`, {
-    provider: "local",
-  });
+  return new RerankError(
+    "DOWNLOAD_FAILED",
+    `refusing to write through ${what} in the model cache: ${path}. Remove it and try again`,
+    {
+      provider: "local",
+    },
+  );
 }
 
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   try {
     return await lstat(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR")
+      return undefined;
     throw error;
   }
 }
 
 function segmentsBelow(root: string, path: string): string[] {
-  if (!isInside(root, path)) throw new RerankError("INVALID_CONFIG", `${path} is outside ${root}`, { provider: "local" });
+  if (!isInside(root, path))
+    throw new RerankError("INVALID_CONFIG", `${path} is outside ${root}`, { provider: "local" });
   return relative(root, path).split(sep);
 }
 

@@ -28,15 +28,21 @@ function timeoutFrom(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return DEFAULT_HUB_TIMEOUT_MS;
   const ms = Number(value.trim());
   if (!Number.isInteger(ms) || ms <= 0 || ms > 3_600_000) {
-    throw new RerankError("INVALID_CONFIG", `CROSSRANK_HUB_TIMEOUT_MS must be a whole number of milliseconds from 1 to 3600000, got ${JSON.stringify(value.slice(0, 40))}`, {
-      provider: "local",
-    });
+    throw new RerankError(
+      "INVALID_CONFIG",
+      "CROSSRANK_HUB_TIMEOUT_MS must be a whole number of milliseconds from 1 to 3600000, " +
+        `got ${JSON.stringify(value.slice(0, 40))}`,
+      {
+        provider: "local",
+      },
+    );
   }
   return ms;
 }
 
 export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
-  const cacheRoot = env.CROSSRANK_CACHE_DIR?.trim() || join(env.XDG_CACHE_HOME?.trim() || join(homedir(), ".cache"), "crossrank");
+  const cacheRoot =
+    env.CROSSRANK_CACHE_DIR?.trim() || join(env.XDG_CACHE_HOME?.trim() || join(homedir(), ".cache"), "crossrank");
   return {
     endpoint: (env.HF_ENDPOINT?.trim() || "https://huggingface.co").replace(/\/+$/, ""),
     token: env.HF_TOKEN?.trim() || undefined,

@@ -25,7 +25,9 @@ export class StallTimer {
     this.waitingFor = waitingFor;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.stalled = `${this.host} sent nothing for ${this.ms} ms while crossrank waited for ${this.waitingFor} (limit: CROSSRANK_HUB_TIMEOUT_MS / timeoutMs)`;
+      this.stalled =
+        `${this.host} sent nothing for ${this.ms} ms while crossrank waited for ${this.waitingFor} ` +
+        "(limit: CROSSRANK_HUB_TIMEOUT_MS / timeoutMs)";
       this.controller.abort(new Error(this.stalled));
     }, this.ms);
   }

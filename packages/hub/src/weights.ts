@@ -49,7 +49,10 @@ async function folderUsage(dir: string): Promise<{ bytes: number; mtimeMs: numbe
   return { bytes, mtimeMs };
 }
 
-async function statusOf(key: string, dir: string): Promise<{ status: WeightCopy["status"]; source: string | undefined }> {
+async function statusOf(
+  key: string,
+  dir: string,
+): Promise<{ status: WeightCopy["status"]; source: string | undefined }> {
   let record: SourceRecord;
   try {
     record = JSON.parse(await readFile(join(dir, "source.json"), "utf8")) as SourceRecord;
@@ -61,7 +64,10 @@ async function statusOf(key: string, dir: string): Promise<{ status: WeightCopy[
   }
   try {
     const info = await stat(record.source);
-    const now = createHash("sha256").update(`${record.source}\0${info.size}\0${info.mtimeMs}`).digest("hex").slice(0, 24);
+    const now = createHash("sha256")
+      .update(`${record.source}\0${info.size}\0${info.mtimeMs}`)
+      .digest("hex")
+      .slice(0, 24);
     return { status: now === key ? "current" : "stale", source: record.source };
   } catch {
     return { status: "stale", source: record.source };
@@ -86,7 +92,10 @@ export async function listWeightCopies(options: { settings?: HubSettings } = {})
     if (!KEY.test(entry.name) && !making) continue;
     const { bytes, mtimeMs } = await folderUsage(dir);
     const { status, source } = making
-      ? { status: isAbandoned(Number(making[2]), mtimeMs, 0) ? ("abandoned" as const) : ("making" as const), source: undefined }
+      ? {
+          status: isAbandoned(Number(making[2]), mtimeMs, 0) ? ("abandoned" as const) : ("making" as const),
+          source: undefined,
+        }
       : await statusOf(entry.name, dir);
     out.push({ key: making?.[1] ?? entry.name, dir, source, bytes, status, modifiedAt: new Date(mtimeMs) });
   }
@@ -106,7 +115,8 @@ export interface PruneOptions {
 export async function pruneWeightCopies(options: PruneOptions = {}): Promise<WeightCopy[]> {
   const removed: WeightCopy[] = [];
   for (const copy of await listWeightCopies(options)) {
-    const remove = ["stale", "incomplete", "abandoned"].includes(copy.status) || (options.all === true && copy.status === "current");
+    const remove =
+      ["stale", "incomplete", "abandoned"].includes(copy.status) || (options.all === true && copy.status === "current");
     if (!remove) continue;
     await rm(copy.dir, { recursive: true, force: true });
     removed.push(copy);
