@@ -441,6 +441,17 @@ describe("names that could leave the cache", () => {
   });
 });
 
+describe("nothing before an answer", () => {
+  it("creates no folder when the hub answers 404", async () => {
+    const e = await failure(pullModel("someone/does-not-exist", { settings, retry: FAST }));
+    expect(e.message).toMatch(/HTTP 404/);
+    expect(existsSync(settings.cacheDir)).toBe(false);
+    const dir = join(cacheRoot, "shipped");
+    await failure(pullModel("someone/does-not-exist", { settings, dir, retry: FAST }));
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
 describe("hosts that go quiet", () => {
   it("ends a hub that never answers after the timeout, naming the host and the limit but not the token", async () => {
     hub.fail("config.json", { at: "hub", hang: true });
