@@ -110,6 +110,23 @@ describe.each(VARIANTS)("generated %s graph", (variant) => {
   });
 });
 
+describe("generated graph at MiniLM-L6's full size", () => {
+  it("computes the reference's logits: fp32 to 1e-4, q8 within one activation step of the q8 reference", async () => {
+    const model = await writeFixtureModel({ shape: "minilm-l6", dtypes: ["fp32", "q8"], out: await tempDir() });
+    // One short pair keeps the float64 reference to seconds; 384-wide projections and 1,536-wide FFNs are full size.
+    const ids = [101, 2054, 4153, 2038, 1996, 2922, 13156, 102, 1996, 2630, 13156, 102];
+    const types = ids.map((_, i) => (i > 7 ? 1 : 0));
+    const batch: Batch = { ids: [ids], types: [types] };
+    const fp32 = await runBatch(join(model.dir, "onnx/model.onnx"), true, batch);
+    const q8 = await runBatch(join(model.dir, "onnx/model_quantized.onnx"), true, batch);
+    const expected = referenceLogits(model.weights, { inputIds: ids, tokenTypeIds: types });
+    const expectedQ8 = referenceLogits(model.weights, { inputIds: ids, tokenTypeIds: types }, { dtype: "q8" });
+    expect(Math.abs(fp32[0]! - expected[0]!)).toBeLessThan(1e-4);
+    expect(Math.abs(q8[0]! - expectedQ8[0]!)).toBeLessThan(Q8_ONE_STEP);
+    expect(Math.abs(q8[0]! - fp32[0]!)).toBeLessThan(Q8_VS_FP32);
+  }, 180_000);
+});
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Each sequence's q8 logits (run alone) against the q8 reference, and the q8 reference against fp32's. */
