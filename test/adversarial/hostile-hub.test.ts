@@ -185,8 +185,9 @@ describe("names that try to leave the cache", () => {
 describe("links and files planted in the cache", () => {
   const dirOf = () => snapshotDir(settings.cacheDir, lookupModel("hostile/model")!);
 
-  it("a linked snapshot folder, onnx folder or record folder is never written through", async () => {
-    for (const planted of ["", "onnx", ".crossrank"]) {
+  it("a linked models, repo, snapshot, onnx or record folder is never written through", async () => {
+    // "../.." is the cache's models/ folder; the cache root itself may be a link (the user chose it).
+    for (const planted of ["../..", "..", "", "onnx", ".crossrank"]) {
       await rm(join(parent, "cache"), { recursive: true, force: true });
       const at = join(dirOf(), planted);
       await mkdir(join(at, ".."), { recursive: true });

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { isRerankError, RerankError } from "@crossrank/core";
 import { filePath, isCached, readRecord, sha256File, snapshotDir, verifiedByOf, type FileRecord } from "./cache.js";
 import { downloadFile, type ProgressEvent, type RetryPolicy } from "./download.js";
@@ -54,7 +55,8 @@ function pullCommand(ref: ModelRef, dtype: Dtype): string {
 
 /** Where a model's files go and what they must stay inside: the cache, or `<dir>/<name>/` below a --dir folder. */
 function placeOf(ref: ModelRef, settings: HubSettings, dir: string | undefined): { root: string; dir: string } {
-  if (dir === undefined) return { root: settings.cacheDir, dir: snapshotDir(settings.cacheDir, ref) };
+  // The cache's own root (CROSSRANK_CACHE_DIR), so a link planted as its models/ folder is refused too.
+  if (dir === undefined) return { root: dirname(settings.cacheDir), dir: snapshotDir(settings.cacheDir, ref) };
   const root = checkFolder(dir, "--dir");
   return { root, dir: inside(root, ref.name.split("/"), "model") };
 }
