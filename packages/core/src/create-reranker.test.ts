@@ -38,7 +38,7 @@ describe("createReranker: a fallback does not hide a broken primary", () => {
     expect(warnings[0]).toContain(`local:${modelPath}`);
     expect(warnings[0]).toContain("MODEL_NOT_FOUND");
     expect(warnings[0]).toContain(modelPath.slice(2));
-    expect(warnings[0]).toMatch(/so lexical answers in its place/);
+    expect(warnings[0]).toMatch(/so lexical is tried in its place/);
     expect(warnings[0]).toMatch(/onFallback \(or onEvent\)/);
     await r.close();
   });

@@ -32,10 +32,11 @@ const warnedCauses = new Set<string>();
 /** Without a listener, a fallback would hide a broken member for good (a bad model path serving BM25 forever). */
 function warnUnheard(event: FallbackEvent): void {
   const cause = `${event.failed}\u0000${event.error.code}`;
-  if (event.next === undefined || warnedCauses.has(cause)) return;
+  // Bounded, for an app whose configs vary without end (a model path per tenant).
+  if (event.next === undefined || warnedCauses.has(cause) || warnedCauses.size >= 1_000) return;
   warnedCauses.add(cause);
   const message =
-    `crossrank: ${event.failed} failed, so ${event.next} answers in its place (${event.error.code}: ` +
+    `crossrank: ${event.failed} failed, so ${event.next} is tried in its place (${event.error.code}: ` +
     `${event.error.message}). Pass onFallback (or onEvent) to createReranker to handle fallbacks yourself; ` +
     "either one also silences this warning.";
   process.emitWarning(message, { code: "CROSSRANK_FALLBACK" });

@@ -8,7 +8,7 @@ import type { DocumentScore, RerankOptions, Reranker, RerankProvider, RerankResu
 import { validateDocuments, validateOptions, validateQuery } from "./validate.js";
 
 export interface CacheOptions {
-  /** Most (query, document) scores kept. */
+  /** Most scores kept; an entry for a whole call counts one per document, and one larger than this is not kept. */
   max: number;
   /** How long a score stays valid; omit to keep until evicted. */
   ttlMs?: number;
