@@ -495,6 +495,28 @@ describe("hosts that go quiet", () => {
   });
 });
 
+describe("first use of an uncached model", () => {
+  it("createReranker ends a quiet hub's attempt at CROSSRANK_HUB_TIMEOUT_MS and retries it", async () => {
+    hub.fail("config.json", { at: "hub", hang: true });
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      CROSSRANK_CACHE_DIR: cacheRoot,
+      CROSSRANK_OFFLINE: "",
+      HF_ENDPOINT: hub.endpoint,
+      CROSSRANK_HUB_TIMEOUT_MS: "300",
+    });
+    try {
+      // Without the limit the first attempt would wait as long as the server holds the connection (30 s here).
+      const reranker = await within(10_000, createReranker(`local:${MODEL}`));
+      await reranker.close!();
+      const [first, second] = hub.requestsFor("config.json", "hub");
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(300);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
 describe("files nothing published a digest for", () => {
   it("are cached but reported unverified, not ok", async () => {
     const pulled = await pullModel("someone/no-digest", { settings, retry: FAST });
