@@ -178,7 +178,7 @@ describe("local provider: sessions", () => {
     expect(loadedSessionCount()).toBe(before);
   });
 
-  it("gives a reranker created after the model file was replaced in place (same size and mtime) the new model", async () => {
+  it("a reranker made after its model file was replaced in place (same size, mtime) runs the new model", async () => {
     const dir = await variantOf(TINY.bert, async () => undefined);
     const file = join(dir, "onnx/model.onnx");
     const stamp = new Date("2026-03-01T00:00:00Z");

@@ -44,11 +44,10 @@ describe("local provider on a busy server", () => {
   it("holds each reranker of a shared model to its own maxQueuedPairs", async () => {
     const before = loadedSessionCount();
     const batches: RerankEvent[] = [];
-    const strict = await createReranker({ provider: "local", modelPath: TINY.bert, maxQueuedPairs: 40, maxBatchSize: 1, threads: 1, workers: 1 });
-    const roomy = await createReranker(
-      { provider: "local", modelPath: TINY.bert, maxQueuedPairs: 10_000, maxBatchSize: 1, threads: 1, workers: 1 },
-      { onEvent: (e) => e.type === "batch" && batches.push(e) },
-    );
+    const shared = { provider: "local", modelPath: TINY.bert, maxBatchSize: 1, threads: 1, workers: 1 } as const;
+    const strict = await createReranker({ ...shared, maxQueuedPairs: 40 });
+    const onEvent = (e: RerankEvent) => void (e.type === "batch" && batches.push(e));
+    const roomy = await createReranker({ ...shared, maxQueuedPairs: 10_000 }, { onEvent });
     expect(loadedSessionCount()).toBe(before + 1);
     // Hundreds of pairs queued: far past the strict limit, far under the roomy one.
     const first = roomy.rerank(QUERY, docs(400));

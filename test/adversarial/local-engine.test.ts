@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
 import { createReranker, type RerankProvider, type RerankResult } from "@crossrank/core";
 import { FIXTURE_WORDS } from "@crossrank/model-fixtures";
 import fc from "fast-check";
@@ -7,8 +9,9 @@ import { failure } from "../support/failure.js";
 
 /**
  * Huge and odd inputs against the local engine on the generated fixtures. The event loop is watched by a 5 ms
- * interval: its longest gap is the longest the main thread was held. The bound is loose (the machine is shared
- * and noisy); unsliced tokenization of 1 MB held it for seconds.
+ * interval. A gap between ticks is the main thread holding the loop, or the thread waiting for a core on a loaded
+ * machine; where Linux reports the main thread's CPU time, a gap counts only the time the thread ran (to the
+ * 10 ms tick), so other processes on the box do not fail the test. Unsliced tokenization of 1 MB ran for seconds.
  */
 const MAX_STALL_MS = 250;
 const QUERY = "which ocean has the largest whale";
@@ -25,19 +28,41 @@ const prose = (chars: number) => {
 };
 const MB = 1_000_000;
 
-/** Runs `work` while timing the event loop; returns its outcome and the longest gap between 5 ms ticks. */
-async function watched<T>(work: () => Promise<T>): Promise<{ value: T; stallMs: number; ms: number }> {
+/** CPU time of this process's main thread in ms (Linux), or undefined where it cannot be read. */
+function mainThreadCpuMs(): number | undefined {
+  if (!isMainThread) return undefined;
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `work` while timing the event loop: the longest hold (see above), the longest wall-clock gap, the time. */
+async function watched<T>(work: () => Promise<T>): Promise<{ value: T; stallMs: number; wallMs: number; ms: number }> {
   let last = performance.now();
+  let lastCpu = mainThreadCpuMs();
   let stallMs = 0;
-  const timer = setInterval(() => {
+  let wallMs = 0;
+  const tick = () => {
     const now = performance.now();
-    stallMs = Math.max(stallMs, now - last);
+    const cpu = mainThreadCpuMs();
+    const gap = now - last;
+    const ran = cpu === undefined || lastCpu === undefined ? gap : Math.min(gap, cpu - lastCpu + 10);
+    stallMs = Math.max(stallMs, ran);
+    wallMs = Math.max(wallMs, gap);
     last = now;
-  }, 5);
+    lastCpu = cpu;
+  };
+  const timer = setInterval(tick, 5);
   const started = performance.now();
   try {
     const value = await work();
-    return { value, stallMs: Math.max(stallMs, performance.now() - last), ms: performance.now() - started };
+    tick();
+    return { value, stallMs, wallMs, ms: performance.now() - started };
   } finally {
     clearInterval(timer);
   }
@@ -55,10 +80,10 @@ function expectRanking(results: RerankResult[], documents: number): void {
   for (let i = 1; i < results.length; i++) expect(results[i - 1]!.score).toBeGreaterThanOrEqual(results[i]!.score);
 }
 
-const seen: Record<string, number> = {};
+const seen: Record<string, number | [number, number]> = {};
 afterAll(() => {
   // The figures behind the bound, for the record of what this machine showed.
-  console.log(`local engine: longest event-loop stall per case (ms): ${JSON.stringify(seen)}`);
+  console.log(`local engine: [longest hold, longest wall-clock gap] per case (ms): ${JSON.stringify(seen)}`);
 });
 
 describe("local engine: huge documents and queries", () => {
@@ -66,15 +91,21 @@ describe("local engine: huge documents and queries", () => {
   let chunking: RerankProvider;
   beforeAll(async () => {
     truncating = await createReranker({ provider: "local", modelPath: TINY.bert });
-    chunking = await createReranker({ provider: "local", modelPath: TINY.bert, longDocuments: "chunk", maxBatchSize: 64, batchTokens: 4096 });
+    chunking = await createReranker({
+      provider: "local",
+      modelPath: TINY.bert,
+      longDocuments: "chunk",
+      maxBatchSize: 64,
+      batchTokens: 4096,
+    });
     await truncating.rerank(QUERY, ["warm up"]);
   });
   afterAll(async () => Promise.all([truncating.close!(), chunking.close!()]));
 
-  it.each([1, 4])("truncate mode: a %i MB document is scored from its start, without holding the event loop", async (mb) => {
+  it.each([1, 4])("truncate mode: a %i MB document is scored from its start, the event loop free", async (mb) => {
     const huge = prose(mb * MB);
-    const { value, stallMs } = await watched(() => truncating.rerank(QUERY, [huge, "whale", prose(300)]));
-    seen[`truncate ${mb} MB`] = Math.round(stallMs);
+    const { value, stallMs, wallMs } = await watched(() => truncating.rerank(QUERY, [huge, "whale", prose(300)]));
+    seen[`truncate ${mb} MB`] = [Math.round(stallMs), Math.round(wallMs)];
     expectRanking(value, 3);
     // Only the window is read: the score is that of the document's first few kilobytes.
     const [start] = await truncating.rerank(QUERY, [huge.slice(0, 20_000)]);
@@ -84,8 +115,8 @@ describe("local engine: huge documents and queries", () => {
 
   it.each([1, 4])("chunk mode: a %i MB document is read whole in slices and scored as its best window", async (mb) => {
     const huge = prose(mb * MB);
-    const { value, stallMs } = await watched(() => chunking.rerank(QUERY, [huge, "bread"]));
-    seen[`chunk ${mb} MB`] = Math.round(stallMs);
+    const { value, stallMs, wallMs } = await watched(() => chunking.rerank(QUERY, [huge, "bread"]));
+    seen[`chunk ${mb} MB`] = [Math.round(stallMs), Math.round(wallMs)];
     expectRanking(value, 2);
     // MaxP over every window: at least the score of its first window alone.
     const [first] = await truncating.rerank(QUERY, [huge.slice(0, 20_000)]);
@@ -94,10 +125,17 @@ describe("local engine: huge documents and queries", () => {
   }, 120_000);
 
   it("chunk mode with a tiny window: over a hundred thousand windows of one document", async () => {
-    const r = await createReranker({ provider: "local", modelPath: TINY.bert, longDocuments: "chunk", maxLength: 8, maxBatchSize: 256, batchTokens: 4096 });
+    const r = await createReranker({
+      provider: "local",
+      modelPath: TINY.bert,
+      longDocuments: "chunk",
+      maxLength: 8,
+      maxBatchSize: 256,
+      batchTokens: 4096,
+    });
     try {
-      const { value, stallMs } = await watched(() => r.rerank("whale", [prose(MB), "whale"]));
-      seen["chunk 1 MB, window 8"] = Math.round(stallMs);
+      const { value, stallMs, wallMs } = await watched(() => r.rerank("whale", [prose(MB), "whale"]));
+      seen["chunk 1 MB, window 8"] = [Math.round(stallMs), Math.round(wallMs)];
       expectRanking(value, 2);
       expect(stallMs).toBeLessThan(MAX_STALL_MS);
     } finally {
@@ -107,8 +145,8 @@ describe("local engine: huge documents and queries", () => {
 
   it("a 1 MB query is cut to its share of the window, without holding the event loop", async () => {
     const hugeQuery = prose(MB);
-    const { value, stallMs } = await watched(() => truncating.rerank(hugeQuery, ["whale", prose(200)]));
-    seen["1 MB query"] = Math.round(stallMs);
+    const { value, stallMs, wallMs } = await watched(() => truncating.rerank(hugeQuery, ["whale", prose(200)]));
+    seen["1 MB query"] = [Math.round(stallMs), Math.round(wallMs)];
     expectRanking(value, 2);
     const cut = await truncating.rerank(hugeQuery.slice(0, 20_000), ["whale", prose(200)]);
     expect(value.map((r) => r.rawScore)).toEqual(cut.map((r) => r.rawScore));
@@ -117,8 +155,8 @@ describe("local engine: huge documents and queries", () => {
 
   it("10,000 tiny documents", async () => {
     const docs = Array.from({ length: 10_000 }, (_, i) => `${FIXTURE_WORDS[i % FIXTURE_WORDS.length]} ${i}`);
-    const { value, stallMs } = await watched(() => truncating.rerank(QUERY, docs));
-    seen["10k tiny documents"] = Math.round(stallMs);
+    const { value, stallMs, wallMs } = await watched(() => truncating.rerank(QUERY, docs));
+    seen["10k tiny documents"] = [Math.round(stallMs), Math.round(wallMs)];
     expectRanking(value, docs.length);
     expect(stallMs).toBeLessThan(MAX_STALL_MS);
   }, 120_000);
@@ -131,7 +169,7 @@ describe("local engine: timeouts and aborts fire while a huge input is tokenized
       await r.rerank(QUERY, ["warm up"]);
       const huge = prose(4 * MB);
       const { value: e, ms } = await watched(() => failure(r.rerank(QUERY, [huge])));
-      seen["timeoutMs 300, reject after (ms)"] = Math.round(ms);
+      seen["timeoutMs 300, reject after the call began (ms)"] = Math.round(ms);
       expect(e.code).toBe("PROVIDER_ERROR");
       expect(e.message).toMatch(/no result within 300 ms \(timeoutMs\)/);
       // "Within 100 ms of its moment" on a quiet machine; loosely here.
@@ -146,16 +184,13 @@ describe("local engine: timeouts and aborts fire while a huge input is tokenized
     try {
       const controller = new AbortController();
       const huge = prose(4 * MB);
-      let abortedAt = 0;
-      setTimeout(() => {
-        abortedAt = performance.now();
-        controller.abort();
-      }, 200);
+      // Measured from the moment the abort was due: a held event loop delays the timer itself.
+      const dueAt = performance.now() + 200;
+      setTimeout(() => controller.abort(), 200);
       const e = await failure(r.rerank(QUERY, [huge], { signal: controller.signal }));
-      const lateMs = performance.now() - abortedAt;
-      seen["abort, reject after the abort (ms)"] = Math.round(lateMs);
+      const lateMs = performance.now() - dueAt;
+      seen["abort due at 200 ms, reject after it (ms)"] = Math.round(lateMs);
       expect(e.code).toBe("ABORTED");
-      expect(abortedAt).toBeGreaterThan(0);
       expect(lateMs).toBeLessThan(MAX_STALL_MS);
       // The reranker is free for the next call.
       expect(await r.rerank(QUERY, ["whale"])).toHaveLength(1);
@@ -204,17 +239,20 @@ describe("local engine: property", () => {
   let chunking: RerankProvider;
   beforeAll(async () => {
     truncating = await createReranker({ provider: "local", modelPath: TINY.bert });
-    chunking = await createReranker({ provider: "local", modelPath: TINY.xlmr, longDocuments: "chunk", chunkOverlap: 3 });
+    const config = { provider: "local", modelPath: TINY.xlmr, longDocuments: "chunk", chunkOverlap: 3 } as const;
+    chunking = await createReranker(config);
   });
   afterAll(async () => Promise.all([truncating.close!(), chunking.close!()]));
 
   const text = fc.oneof(
     fc.string({ unit: "binary", maxLength: 60 }),
     fc.string({ unit: "grapheme", maxLength: 40 }),
-    fc.array(fc.constantFrom(...FIXTURE_WORDS.slice(0, 40), " ", "\n", "\u0000", "🐋", "\u0301"), { maxLength: 400 }).map((w) => w.join(" ")),
+    fc
+      .array(fc.constantFrom(...FIXTURE_WORDS.slice(0, 40), " ", "\n", "\u0000", "🐋", "\u0301"), { maxLength: 400 })
+      .map((w) => w.join(" ")),
   );
 
-  it("any query and documents give a ranking of every document once, sorted, finite, inputs untouched, loop free", async () => {
+  it("any query and documents: every document ranked once, sorted, finite, inputs untouched, loop free", async () => {
     let worstStall = 0;
     await fc.assert(
       fc.asyncProperty(

@@ -18,7 +18,8 @@ export function planBatches(pairs: readonly EncodedPair[], limits: BatchLimits):
   let current: number[] = [];
   for (let longest = 0; longest < byLength.length; longest++) {
     for (const i of byLength[longest] ?? []) {
-      if (current.length > 0 && (current.length >= limits.maxBatchSize || (current.length + 1) * longest > limits.batchTokens)) {
+      const full = current.length >= limits.maxBatchSize || (current.length + 1) * longest > limits.batchTokens;
+      if (current.length > 0 && full) {
         batches.push(current);
         current = [];
       }

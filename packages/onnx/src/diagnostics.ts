@@ -23,7 +23,10 @@ export async function workloadPlanner(config: LocalRerankerConfig): Promise<(que
 async function planWith(model: Awaited<ReturnType<typeof prepareModel>>, query: string, documents: readonly string[]): Promise<Workload> {
   const pairs = await encodeAll(model.tokenizer, model.policy, query, documents, undefined);
   const { unique } = dedupePairs(pairs);
-  const batches = planBatches(unique, model.config).map((rows) => ({ rows: rows.length, width: rows.reduce((w, r) => Math.max(w, unique[r]!.ids.length), 0) }));
+  const batches = planBatches(unique, model.config).map((rows) => ({
+    rows: rows.length,
+    width: rows.reduce((w, r) => Math.max(w, unique[r]!.ids.length), 0),
+  }));
   const pairTokens = unique.map((p) => p.ids.length);
   return {
     pairTokens,

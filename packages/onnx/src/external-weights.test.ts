@@ -116,7 +116,9 @@ describe("mapModelWeights", () => {
     // Same length, other weights: every large tensor scaled by a half.
     const changed = Buffer.from(original);
     for (const w of (await splitWeights(memory(original), "d", SMALL))!.weights) {
-      for (let at = w.from; at + 4 <= w.from + w.length; at += 4) changed.writeFloatLE(changed.readFloatLE(at) * 0.5, at);
+      for (let at = w.from; at + 4 <= w.from + w.length; at += 4) {
+        changed.writeFloatLE(changed.readFloatLE(at) * 0.5, at);
+      }
     }
     await writeFile(file, changed);
     await utimes(file, stamp, stamp);

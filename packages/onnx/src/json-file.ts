@@ -15,10 +15,14 @@ export async function readJsonObject(path: string): Promise<JsonObject> {
   try {
     value = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new RerankError("MODEL_INVALID", `could not read ${path}: ${(error as Error).message}`, { provider: "local", cause: error });
+    throw new RerankError("MODEL_INVALID", `could not read ${path}: ${(error as Error).message}`, {
+      provider: "local",
+      cause: error,
+    });
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new RerankError("MODEL_INVALID", `${path} holds ${kindOf(value)}; it must hold a JSON object`, { provider: "local" });
+    const message = `${path} holds ${kindOf(value)}; it must hold a JSON object`;
+    throw new RerankError("MODEL_INVALID", message, { provider: "local" });
   }
   return value as JsonObject;
 }
@@ -27,12 +31,17 @@ export async function readJsonObject(path: string): Promise<JsonObject> {
  * Checks one field of a model file: absent (undefined, or null where `nullable`) passes; otherwise `valid` must
  * hold, or the error names the file, the field, what it holds and what it should.
  */
-export function checkField(path: string, json: JsonObject, field: string, expected: string, valid: (value: unknown) => boolean): void {
+export function checkField(
+  path: string,
+  json: JsonObject,
+  field: string,
+  expected: string,
+  valid: (value: unknown) => boolean,
+): void {
   const value = json[field];
   if (value === undefined || value === null || valid(value)) return;
-  throw new RerankError("MODEL_INVALID", `${path}: "${field}" is ${kindOf(value)} (${clip(JSON.stringify(value))}); expected ${expected}`, {
-    provider: "local",
-  });
+  const message = `${path}: "${field}" is ${kindOf(value)} (${clip(JSON.stringify(value))}); expected ${expected}`;
+  throw new RerankError("MODEL_INVALID", message, { provider: "local" });
 }
 
 function clip(text: string | undefined): string {

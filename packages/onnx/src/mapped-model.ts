@@ -116,9 +116,12 @@ export async function mapModelWeights(onnxPath: string, weightsDir = hubSettings
     try {
       const [, sha256] = await Promise.all([copyWeights(source, split, join(tmp, DATA)), hashFile(source, info.size)]);
       const after = await sourceInfo(source);
-      if (after.ino !== info.ino || after.ctimeNs !== info.ctimeNs) throw new Error(`${real} changed while it was being copied`);
+      if (after.ino !== info.ino || after.ctimeNs !== info.ctimeNs) {
+        throw new Error(`${real} changed while it was being copied`);
+      }
       await writeFile(join(tmp, MODEL), split.model);
-      const made: CopyRecord = { source: real, ...info, sha256, weights: split.weights.length, weightsLength: split.weightsLength };
+      const { weights, weightsLength } = split;
+      const made: CopyRecord = { source: real, ...info, sha256, weights: weights.length, weightsLength };
       await writeFile(join(tmp, "source.json"), `${JSON.stringify(made)}\n`);
       try {
         await rename(tmp, dir);

@@ -52,7 +52,7 @@ export async function readModelConfig(path: string): Promise<ModelConfig> {
   }
   const declared: string | undefined = raw.sentence_transformers?.activation_fn ?? raw.sbert_ce_default_activation_function;
   let activation: Activation = numLabels === 1 ? "sigmoid" : "softmax";
-  if (declared !== undefined) {
+  if (declared != null) {
     const known = ACTIVATIONS[declared];
     if (!known) {
       throw new RerankError(

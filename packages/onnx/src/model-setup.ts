@@ -1,7 +1,21 @@
-import { localConfigSchema, parseProviderConfig, RerankError, type LocalRerankerConfig, type ResolvedLocalConfig } from "@crossrank/core";
+import {
+  localConfigSchema,
+  parseProviderConfig,
+  RerankError,
+  type LocalRerankerConfig,
+  type ResolvedLocalConfig,
+} from "@crossrank/core";
 import { readModelConfig, type ModelConfig } from "./model-config.js";
 import { checkModelFiles, resolveModelDir, type ModelFiles } from "./model-files.js";
-import { documentTokenLimit, loadTokenizer, pairsOf, queryTokenLimit, type EncodedPair, type TokenizerHandle, type TruncationPolicy } from "./pair-encoder.js";
+import {
+  documentTokenLimit,
+  loadTokenizer,
+  pairsOf,
+  queryTokenLimit,
+  type EncodedPair,
+  type TokenizerHandle,
+  type TruncationPolicy,
+} from "./pair-encoder.js";
 import { TimeSlicer } from "./time-slicer.js";
 
 export interface PreparedModel {

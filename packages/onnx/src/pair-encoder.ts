@@ -101,7 +101,13 @@ export function documentTokenLimit(template: PairTemplate, policy: TruncationPol
  * closing separator (the tokenizer's own truncation drops it). `doc` may stop one token past
  * `documentTokenLimit`: that is enough to lay it out as the whole document would be.
  */
-export function* pairsOf(template: PairTemplate, query: number[], doc: number[], document: number, policy: TruncationPolicy): Generator<EncodedPair> {
+export function* pairsOf(
+  template: PairTemplate,
+  query: number[],
+  doc: number[],
+  document: number,
+  policy: TruncationPolicy,
+): Generator<EncodedPair> {
   const budget = budgetOf(template, policy);
   const half = Math.floor(budget / 2);
   const queryKeep = Math.min(query.length, budget - Math.min(doc.length, half));
@@ -125,6 +131,12 @@ export function* pairsOf(template: PairTemplate, query: number[], doc: number[],
 }
 
 /** Every pair of `pairsOf` at once. */
-export function encodePairs(template: PairTemplate, query: number[], doc: number[], document: number, policy: TruncationPolicy): EncodedPair[] {
+export function encodePairs(
+  template: PairTemplate,
+  query: number[],
+  doc: number[],
+  document: number,
+  policy: TruncationPolicy,
+): EncodedPair[] {
   return Array.from(pairsOf(template, query, doc, document, policy));
 }

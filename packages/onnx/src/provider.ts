@@ -172,7 +172,11 @@ class PairScorer {
    * thread between batches); the call's pairs are admitted first, and the first failure drops the call's other
    * queued batches. Deduplication and padding run in time slices, like tokenization.
    */
-  async scoreAll(pairs: EncodedPair[], limits: ResolvedLocalConfig, signal: AbortSignal | undefined): Promise<DocumentScore[]> {
+  async scoreAll(
+    pairs: EncodedPair[],
+    limits: ResolvedLocalConfig,
+    signal: AbortSignal | undefined,
+  ): Promise<DocumentScore[]> {
     const slicer = new TimeSlicer(signal);
     const deduper = new PairDeduper();
     for (const pair of pairs) {
@@ -209,7 +213,12 @@ class PairScorer {
     return slot.map((u) => scores[u]!);
   }
 
-  private async runBatch(unique: EncodedPair[], rows: number[], scores: DocumentScore[], signal: AbortSignal): Promise<void> {
+  private async runBatch(
+    unique: EncodedPair[],
+    rows: number[],
+    scores: DocumentScore[],
+    signal: AbortSignal,
+  ): Promise<void> {
     const { width, inputIds, attentionMask, tokenTypeIds } = padBatch(unique, rows, this.padId);
     const feeds: Record<string, BigInt64Array> = { input_ids: inputIds, attention_mask: attentionMask };
     if (this.wantsTokenTypes) feeds.token_type_ids = tokenTypeIds;
@@ -223,10 +232,13 @@ class PairScorer {
       // The run itself: every batch of the call is queued at once, so wall time since then includes waiting.
       durationMs: logits.runMs,
     });
-    if (logits.dtype !== "float32" || logits.dims.length !== 2 || logits.dims[0] !== rows.length || logits.dims[1] !== this.model.numLabels) {
+    const labels = this.model.numLabels;
+    const { dtype, dims } = logits;
+    if (dtype !== "float32" || dims.length !== 2 || dims[0] !== rows.length || dims[1] !== labels) {
       throw new RerankError(
         "MODEL_INVALID",
-        `${this.file} returned ${this.output} of type ${logits.dtype} and shape [${logits.dims.join(", ")}]; expected float32 [${rows.length}, ${this.model.numLabels}] (config.json declares ${this.model.numLabels} label${this.model.numLabels === 1 ? "" : "s"})`,
+        `${this.file} returned ${this.output} of type ${dtype} and shape [${dims.join(", ")}]; expected float32 ` +
+          `[${rows.length}, ${labels}] (config.json declares ${labels} label${labels === 1 ? "" : "s"})`,
         { provider: P },
       );
     }

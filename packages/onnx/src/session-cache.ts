@@ -37,11 +37,14 @@ export async function fileVersion(path: string): Promise<string> {
  * One pool per (model file as it is now, threads, workers), shared by every provider that uses it: a model's weights
  * are loaded once per worker however many rerankers an app creates. Released when the last user closes.
  */
-export async function acquireSession(settings: SessionRequest): Promise<{ session: InferenceSession; release: () => Promise<void> }> {
+export async function acquireSession(
+  settings: SessionRequest,
+): Promise<{ session: InferenceSession; release: () => Promise<void> }> {
   const key = keyOf(settings);
   let entry = pools.get(key);
   if (!entry) {
-    const pool = new InferencePool({ path: settings.path, loadPath: settings.loadPath, threads: settings.threads, workers: settings.workers });
+    const { path, loadPath, threads, workers } = settings;
+    const pool = new InferencePool({ path, loadPath, threads, workers });
     entry = { pool, refs: 0 };
     pools.set(key, entry);
     pool.ready.catch(() => {

@@ -72,7 +72,8 @@ export class SlicedEncoder {
   }
 
   private nextSlice(): number {
-    return this.sliceChars ?? Math.min(MAX_SLICE_CHARS, Math.max(MIN_SLICE_CHARS, Math.round(this.charsPerMs * SLICE_MS)));
+    const measured = Math.round(this.charsPerMs * SLICE_MS);
+    return this.sliceChars ?? Math.min(MAX_SLICE_CHARS, Math.max(MIN_SLICE_CHARS, measured));
   }
 
   private learn(chars: number, ms: number): void {

@@ -62,7 +62,8 @@ export class InferencePool {
     if (this.queuedPairs > 0 && this.queuedPairs + pairs > maxQueuedPairs) {
       throw new RerankError(
         "OVERLOADED",
-        `the local model ${this.settings.path} has ${this.queuedPairs} pairs queued and this call brings ${pairs}, over maxQueuedPairs (${maxQueuedPairs}); retry later, shed load, or raise maxQueuedPairs / workers`,
+        `the local model ${this.settings.path} has ${this.queuedPairs} pairs queued and this call brings ${pairs}, ` +
+          `over maxQueuedPairs (${maxQueuedPairs}); retry later, shed load, or raise maxQueuedPairs / workers`,
         { provider: "local" },
       );
     }
