@@ -41,7 +41,8 @@ beforeEach(async () => {
 
 describe("crossrank --version", () => {
   it("prints the CLI package's version", async () => {
-    const { version } = JSON.parse(await readFile(new URL("../packages/cli/package.json", import.meta.url), "utf8")) as { version: string };
+    const manifest = await readFile(new URL("../packages/cli/package.json", import.meta.url), "utf8");
+    const { version } = JSON.parse(manifest) as { version: string };
     const result = await crossrank(["--version"]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(version);

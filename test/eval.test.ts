@@ -11,12 +11,22 @@ import { skipWithoutSharedData } from "./support/shared-data.js";
 
 const exec = promisify(execFile);
 const BIN = fileURLToPath(new URL("../packages/cli/dist/bin.js", import.meta.url));
-const crossrank = (args: string[]) => exec(process.execPath, [BIN, ...args], { env: { ...process.env, CROSSRANK_OFFLINE: "1" } });
+const crossrank = (args: string[]) =>
+  exec(process.execPath, [BIN, ...args], { env: { ...process.env, CROSSRANK_OFFLINE: "1" } });
 
 /** The environment without any provider's API key or crossrank config, so a test sees only what it sets. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, CROSSRANK_OFFLINE: "1", ...extra };
-  for (const name of ["COHERE_API_KEY", "CO_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY", "CROSSRANK_PROVIDER", "CROSSRANK_MODEL", "CROSSRANK_CONFIG"]) {
+  for (const name of [
+    "COHERE_API_KEY",
+    "CO_API_KEY",
+    "MXBAI_API_KEY",
+    "VOYAGE_API_KEY",
+    "JINA_API_KEY",
+    "CROSSRANK_PROVIDER",
+    "CROSSRANK_MODEL",
+    "CROSSRANK_CONFIG",
+  ]) {
     if (!(name in extra)) delete env[name];
   }
   return env;
@@ -25,7 +35,11 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** Runs the CLI to its end (bounded), whatever its exit code. */
 async function run(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { env: cleanEnv(options.env), cwd: options.cwd, timeout: 30_000 });
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
+      env: cleanEnv(options.env),
+      cwd: options.cwd,
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -59,10 +73,20 @@ describe("crossrank eval on a BEIR folder", () => {
       { _id: "d3", title: "Ferry", text: "the ferry leaves at noon" },
     ];
     await writeFile(join(dir, "corpus.jsonl"), corpus.map((d) => JSON.stringify(d)).join("\n"));
-    await writeFile(join(dir, "queries.jsonl"), [JSON.stringify({ _id: "q1", text: "when is low tide" }), JSON.stringify({ _id: "q2", text: "ferry time" })].join("\n"));
+    await writeFile(
+      join(dir, "queries.jsonl"),
+      [JSON.stringify({ _id: "q1", text: "when is low tide" }), JSON.stringify({ _id: "q2", text: "ferry time" })].join(
+        "\n",
+      ),
+    );
     await writeFile(join(dir, "qrels", "test.tsv"), "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n");
     // The first stage ranked the relevant document last for q1 and first for q2.
-    await writeFile(join(dir, "run.trec"), ["q1 Q0 d2 1 9 bm25", "q1 Q0 d3 2 8 bm25", "q1 Q0 d1 3 7 bm25", "q2 Q0 d3 1 9 bm25", "q2 Q0 d2 2 8 bm25"].join("\n"));
+    await writeFile(
+      join(dir, "run.trec"),
+      ["q1 Q0 d2 1 9 bm25", "q1 Q0 d3 2 8 bm25", "q1 Q0 d1 3 7 bm25", "q2 Q0 d3 1 9 bm25", "q2 Q0 d2 2 8 bm25"].join(
+        "\n",
+      ),
+    );
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
@@ -100,8 +124,12 @@ describe("crossrank eval on a BEIR folder", () => {
     expect(served.stdout).toMatch(/^reranked by lexical:bm25\s+1\.0000/m);
     const file = join(dir, "lexical.json");
     await writeFile(file, JSON.stringify({ provider: "passthrough" }));
-    expect((await run(["eval", "--data", dir, "--config", file])).stdout).toMatch(/^reranked by passthrough:input-order\s+0\.7500/m);
-    expect((await run(["eval", "--data", dir, "--config", '{"provider":"lexical","k1":0.9}'])).stdout).toMatch(/^reranked by lexical:bm25/m);
+    expect((await run(["eval", "--data", dir, "--config", file])).stdout).toMatch(
+      /^reranked by passthrough:input-order\s+0\.7500/m,
+    );
+    expect((await run(["eval", "--data", dir, "--config", '{"provider":"lexical","k1":0.9}'])).stdout).toMatch(
+      /^reranked by lexical:bm25/m,
+    );
   });
 
   it("reaches a self-hosted server through an http: config string", async () => {
@@ -114,14 +142,25 @@ describe("crossrank eval on a BEIR folder", () => {
         const body = JSON.parse(raw) as { query: string; texts: string[] };
         bodies.push(body);
         const words = body.query.toLowerCase().split(/\s+/);
-        const scores = body.texts.map((t, index) => ({ index, score: words.filter((w) => t.toLowerCase().includes(w)).length }));
-        res.writeHead(req.url === "/rerank" ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(scores));
+        const scores = body.texts.map((t, index) => ({
+          index,
+          score: words.filter((w) => t.toLowerCase().includes(w)).length,
+        }));
+        res
+          .writeHead(req.url === "/rerank" ? 200 : 404, { "content-type": "application/json" })
+          .end(JSON.stringify(scores));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rerank`;
-      const result = await run(["eval", "--data", dir, "--provider", `http:${url}?api=tei&maxRetries=0&timeoutMs=5000`]);
+      const result = await run([
+        "eval",
+        "--data",
+        dir,
+        "--provider",
+        `http:${url}?api=tei&maxRetries=0&timeoutMs=5000`,
+      ]);
       expect(result.stderr).toBe("");
       expect(result.stdout).toMatch(/^reranked by http:tei@127\.0\.0\.1:\d+\s+1\.0000\s+1\.0000/m);
       expect(bodies.map((b) => b.query).sort()).toEqual(["ferry time", "when is low tide"]);
@@ -154,9 +193,14 @@ describe("crossrank eval on a BEIR folder", () => {
     const cwd = await mkdtemp(join(tmpdir(), "crossrank-folder-"));
     try {
       await mkdir(join(cwd, "models", "foo"), { recursive: true });
-      const result = await run(["eval", "--data", dir, "--provider", "local:models/foo"], { cwd, env: { CROSSRANK_CACHE_DIR: join(cwd, "cache") } });
+      const result = await run(["eval", "--data", dir, "--provider", "local:models/foo"], {
+        cwd,
+        env: { CROSSRANK_CACHE_DIR: join(cwd, "cache") },
+      });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/"models\/foo" was read as a Hugging Face hub id; a folder of that name exists here: did you mean local:\.\/models\/foo\?/);
+      const folderHint = /"models\/foo" was read as a Hugging Face hub id; a folder of that name exists here/;
+      expect(result.stderr).toMatch(folderHint);
+      expect(result.stderr).toMatch(/did you mean local:\.\/models\/foo\?/);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -175,7 +219,14 @@ describe("crossrank eval without its data", () => {
       const fresh = await run(["eval"], { cwd });
       expect(fresh.code).toBe(1);
       expect(fresh.stderr).toMatch(/no --data given/);
-      for (const expected of ["bm25-top100.json", "qrels.txt", "2019qrels-pass.txt", "retrieve_results_dl19_top100.json", "msmarco-passagetest2019-top1000.tsv", "https://trec.nist.gov/data/deep/2019qrels-pass.txt"]) {
+      for (const expected of [
+        "bm25-top100.json",
+        "qrels.txt",
+        "2019qrels-pass.txt",
+        "retrieve_results_dl19_top100.json",
+        "msmarco-passagetest2019-top1000.tsv",
+        "https://trec.nist.gov/data/deep/2019qrels-pass.txt",
+      ]) {
         expect(fresh.stderr).toContain(expected);
       }
     } finally {
@@ -191,7 +242,10 @@ describe("crossrank eval without its data", () => {
         { qid: 7, docid: "p2", rank: 2, score: 8, content: "low tide at the harbour" },
         { qid: 7, docid: "p3", rank: 3, score: 7, content: "ferry times" },
       ];
-      await writeFile(join(data, "retrieve_results_dl19_top100.json"), JSON.stringify([{ query: "low tide harbour", hits }]));
+      await writeFile(
+        join(data, "retrieve_results_dl19_top100.json"),
+        JSON.stringify([{ query: "low tide harbour", hits }]),
+      );
       await writeFile(join(data, "2019qrels-pass.txt"), "7 0 p2 3\n7 0 p1 0\n");
       const { stdout } = await run(["eval", "--data", data, "--depth", "2", "--provider", "lexical"]);
       expect(stdout).toMatch(/: 1 queries, top 2 candidates,/);

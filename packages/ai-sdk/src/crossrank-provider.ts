@@ -17,22 +17,31 @@ type OptionOf<T, K extends PropertyKey> = T extends unknown ? (K extends keyof T
  * Options every model of a provider shares, such as `cache`, `fallback` or `timeoutMs`, merged under each model's
  * config: any option of any provider, and no other (a misspelt one is a type error, and an error at run time).
  */
-export type CrossrankDefaults = { [K in Exclude<KeysOfUnion<RerankerConfig>, "provider">]?: OptionOf<RerankerConfig, K> };
+export type CrossrankDefaults = {
+  [K in Exclude<KeysOfUnion<RerankerConfig>, "provider">]?: OptionOf<RerankerConfig, K>;
+};
 
 /** Every provider's option names. */
 function knownOptions(): string[] {
-  return [...new Set(Object.values(PROVIDERS).flatMap((p) => Object.keys(p.schema.shape)))].filter((k) => k !== "provider");
+  const keys = new Set(Object.values(PROVIDERS).flatMap((p) => Object.keys(p.schema.shape)));
+  keys.delete("provider");
+  return [...keys];
 }
 
 function checkDefaults(defaults: unknown): void {
   if (defaults === null || typeof defaults !== "object" || Array.isArray(defaults) || "provider" in defaults) {
-    throw new RerankError("INVALID_CONFIG", "createCrossrank(defaults): defaults are shared options (cache, fallback, …) without a provider; name the provider in each reranking() call");
+    throw new RerankError(
+      "INVALID_CONFIG",
+      "createCrossrank(defaults): defaults are shared options (cache, fallback, …) without a provider; " +
+        "name the provider in each reranking() call",
+    );
   }
   const known = knownOptions();
   for (const key of Object.keys(defaults)) {
     if (known.includes(key)) continue;
     const suggestion = closest(key, known);
-    throw new RerankError("INVALID_CONFIG", `createCrossrank(defaults): no provider has an option "${key}"${suggestion ? `; did you mean "${suggestion}"?` : ""}`);
+    const hint = suggestion ? `; did you mean "${suggestion}"?` : "";
+    throw new RerankError("INVALID_CONFIG", `createCrossrank(defaults): no provider has an option "${key}"${hint}`);
   }
 }
 

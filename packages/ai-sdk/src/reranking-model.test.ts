@@ -93,7 +93,9 @@ describe("crossrank as an AI SDK reranking model, through ai@6's rerank()", () =
   });
 
   it("validates a config string at construction, with a suggestion for a misspelt provider", () => {
-    expect(() => crossrank.reranking("lexcial")).toThrow(expect.objectContaining({ code: "INVALID_CONFIG", message: expect.stringMatching(/did you mean "lexical"/) }));
+    const message = expect.stringMatching(/did you mean "lexical"/);
+    const suggestion = expect.objectContaining({ code: "INVALID_CONFIG", message });
+    expect(() => crossrank.reranking("lexcial")).toThrow(suggestion);
     expect(() => crossrank.reranking("local?dtype=fp16")).toThrow(/config\.dtype/);
     expect(crossrank.reranking("cohere:rerank-v3.5|lexical").modelId).toBe("cohere:rerank-v3.5|lexical");
   });
@@ -151,7 +153,8 @@ describe("hosted providers through the AI SDK", () => {
   it("createCrossrank's defaults are exact: a misspelt option is a type error and an INVALID_CONFIG", () => {
     // @ts-expect-error fallbak is no option of any provider
     const typo = () => createCrossrank({ fallbak: ["lexical"] });
-    expect(typo).toThrow(expect.objectContaining({ code: "INVALID_CONFIG", message: expect.stringMatching(/"fallbak"; did you mean "fallback"/) }));
+    const message = expect.stringMatching(/"fallbak"; did you mean "fallback"/);
+    expect(typo).toThrow(expect.objectContaining({ code: "INVALID_CONFIG", message }));
     // @ts-expect-error maxRetries is a number
     expect(() => createCrossrank({ maxRetries: "2" }).reranking("cohere")).toThrow(/config\.maxRetries/);
   });

@@ -72,8 +72,8 @@ export function benchCommand(io: CliIO): Command {
       if (!existsSync(join(tokenizerDir, "tokenizer.json"))) {
         throw new RerankError(
           "INVALID_INPUT",
-          `no tokenizer.json in ${tokenizerDir}; pass --tokenizer <dir>, a folder with the tokenizer.json of bert-base-uncased ` +
-            "(https://huggingface.co/google-bert/bert-base-uncased/resolve/main/tokenizer.json)",
+          `no tokenizer.json in ${tokenizerDir}; pass --tokenizer <dir>, a folder holding bert-base-uncased's ` +
+            "tokenizer.json (https://huggingface.co/google-bert/bert-base-uncased/resolve/main/tokenizer.json)",
         );
       }
       const bench = await loadBench();

@@ -41,7 +41,11 @@ async function readConfigOption(value: string): Promise<Record<string, unknown>>
     for (const member of members) {
       const field = SECRET_FIELDS.find((f) => member !== null && typeof member === "object" && f in member);
       if (field) {
-        throw new RerankError("INVALID_CONFIG", `--config on the command line takes no ${field} (it would show in ps and shell history): put the config in a file, or the key in its environment variable`);
+        throw new RerankError(
+          "INVALID_CONFIG",
+          `--config on the command line takes no ${field} (it would show in ps and shell history): ` +
+            "put the config in a file, or the key in its environment variable",
+        );
       }
     }
     return config;
@@ -51,7 +55,12 @@ async function readConfigOption(value: string): Promise<Record<string, unknown>>
     text = await readFile(value, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new RerankError("INVALID_CONFIG", code === "ENOENT" ? `--config: ${value} was not found (give a JSON file, or JSON starting with "{")` : `--config: ${value} could not be read (${code ?? "unknown error"})`);
+    throw new RerankError(
+      "INVALID_CONFIG",
+      code === "ENOENT"
+        ? `--config: ${value} was not found (give a JSON file, or JSON starting with "{")`
+        : `--config: ${value} could not be read (${code ?? "unknown error"})`,
+    );
   }
   return parseConfigJson(text, `--config ${value}`);
 }
@@ -67,9 +76,11 @@ function checkApiKeys(config: ResolvedConfig, env: NodeJS.ProcessEnv): void {
     if (!variables.length || ("apiKey" in member && member.apiKey)) continue;
     if (variables.some((v) => env[v]?.trim())) continue;
     const [first, ...others] = variables;
+    const names = `${first}${others.length ? ` (or ${others.join(", ")})` : ""}`;
     throw new RerankError(
       "INVALID_CONFIG",
-      `the ${member.provider} provider needs an API key: set ${first}${others.length ? ` (or ${others.join(", ")})` : ""} in the environment, or give "apiKey" in a --config file`,
+      `the ${member.provider} provider needs an API key: set ${names} in the environment, ` +
+        'or give "apiKey" in a --config file',
       { provider: member.provider },
     );
   }
@@ -95,7 +106,8 @@ export async function createCliReranker(config: ResolvedConfig): Promise<RerankP
     if (model && isRerankError(error) && model.includes("/") && isFolder(model)) {
       throw new RerankError(
         error.code,
-        `${error.message}\n"${model}" was read as a Hugging Face hub id; a folder of that name exists here: did you mean local:./${model}?`,
+        `${error.message}\n"${model}" was read as a Hugging Face hub id; a folder of that name exists here: ` +
+          `did you mean local:./${model}?`,
         { provider: "local", cause: error },
       );
     }

@@ -37,7 +37,11 @@ function kindOf(value: unknown): string {
  * Validates an adapter's options once, at construction, where a mistake is easiest to see: the keys (a typo gets
  * a suggestion), `topN`, `minScore` and the whole reranker config. `ownKeys` are the adapter's own options.
  */
-export function adapterSettings(options: AdapterOptions, defaultTopN: number, ownKeys: readonly string[] = []): AdapterSettings {
+export function adapterSettings(
+  options: AdapterOptions,
+  defaultTopN: number,
+  ownKeys: readonly string[] = [],
+): AdapterSettings {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new RerankError("INVALID_CONFIG", `the adapter's options must be an object, got ${kindOf(options)}`);
   }
@@ -45,19 +49,31 @@ export function adapterSettings(options: AdapterOptions, defaultTopN: number, ow
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const suggestion = closest(key, known);
-    throw new RerankError("INVALID_CONFIG", `unknown option "${key}"${suggestion ? `; did you mean "${suggestion}"?` : `; the options are ${known.join(", ")}`}`);
+    const hint = suggestion ? `did you mean "${suggestion}"?` : `the options are ${known.join(", ")}`;
+    throw new RerankError("INVALID_CONFIG", `unknown option "${key}"; ${hint}`);
   }
-  if (options.reranker !== undefined && options.config !== undefined) throw new RerankError("INVALID_CONFIG", "pass a reranker or a config, not both");
+  if (options.reranker !== undefined && options.config !== undefined) {
+    throw new RerankError("INVALID_CONFIG", "pass a reranker or a config, not both");
+  }
   if (options.reranker !== undefined && typeof options.reranker?.rerank !== "function") {
-    throw new RerankError("INVALID_CONFIG", "reranker must be a crossrank reranker (an object with rerank()); to name one, use config");
+    throw new RerankError(
+      "INVALID_CONFIG",
+      "reranker must be a crossrank reranker (an object with rerank()); to name one, use config",
+    );
   }
   const topN = options.topN === undefined ? defaultTopN : options.topN;
   if (typeof topN !== "number" || !Number.isInteger(topN) || topN < 1) {
-    throw new RerankError("INVALID_CONFIG", `topN must be a positive integer, got ${typeof topN === "number" ? topN : kindOf(topN)}`);
+    throw new RerankError(
+      "INVALID_CONFIG",
+      `topN must be a positive integer, got ${typeof topN === "number" ? topN : kindOf(topN)}`,
+    );
   }
   const { minScore } = options;
   if (minScore !== undefined && (typeof minScore !== "number" || !(minScore >= 0 && minScore <= 1))) {
-    throw new RerankError("INVALID_CONFIG", `minScore must be a number in [0, 1], got ${typeof minScore === "number" ? minScore : kindOf(minScore)}`);
+    throw new RerankError(
+      "INVALID_CONFIG",
+      `minScore must be a number in [0, 1], got ${typeof minScore === "number" ? minScore : kindOf(minScore)}`,
+    );
   }
   const given = options.reranker;
   const config = given ? undefined : resolveConfig(options.config);

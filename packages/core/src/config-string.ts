@@ -47,7 +47,10 @@ function fieldKind(provider: ProviderName, key: string): FieldKind | undefined {
 /** The options a string can set for a provider, for messages and suggestions. */
 function settableOptions(provider: ProviderName): string[] {
   const keys = Object.keys(PROVIDERS[provider].schema.shape).filter(
-    (key) => key !== "provider" && key !== "fallback" && key !== "cache" && fieldKind(provider, key) !== "other" && !SECRET_OPTION.test(key),
+    (key) =>
+      !["provider", "fallback", "cache"].includes(key) &&
+      fieldKind(provider, key) !== "other" &&
+      !SECRET_OPTION.test(key),
   );
   return [...keys, "cache", "cache.max", "cache.ttlMs"];
 }
@@ -94,7 +97,8 @@ function parseMember(text: string, problems: string[], label: string): ParsedCon
   if (!isProviderName(name)) {
     // The name is not echoed: a misplaced secret would otherwise end up in a log.
     const suggestion = closest(name, Object.keys(PROVIDERS));
-    problems.push(`${label} names an unknown provider; ${suggestion ? `did you mean "${suggestion}"?` : `expected one of ${providerList()}`}`);
+    const hint = suggestion ? `did you mean "${suggestion}"?` : `expected one of ${providerList()}`;
+    problems.push(`${label} names an unknown provider; ${hint}`);
     return undefined;
   }
   const config: ParsedConfig = { provider: name };
@@ -109,22 +113,34 @@ function parseMember(text: string, problems: string[], label: string): ParsedCon
       fromBody.add(field);
     }
   }
-  if (queryAt !== -1) parseOptions(name, text.slice(queryAt + 1), config, fromBody, problems, label);
+  if (queryAt !== -1) parseOptions(text.slice(queryAt + 1), { provider: name, config, fromBody, problems, label });
   for (const field of ["url", "baseUrl"]) {
     if (typeof config[field] === "string" && hasUserInfo(config[field] as string)) {
-      problems.push(`${label}: ${field} has a user name or password in it, and a config string may be logged: ${apiKeyAdvice(name)}`);
+      const advice = apiKeyAdvice(name);
+      problems.push(`${label}: ${field} has a user name or password in it, and a string may be logged: ${advice}`);
     }
   }
   return config;
 }
 
-function parseOptions(provider: ProviderName, query: string, config: ParsedConfig, fromBody: Set<string>, problems: string[], label: string): void {
+interface OptionTarget {
+  provider: ProviderName;
+  config: ParsedConfig;
+  /** Fields the body already set. */
+  fromBody: Set<string>;
+  problems: string[];
+  label: string;
+}
+
+function parseOptions(query: string, { provider, config, fromBody, problems, label }: OptionTarget): void {
   const seen = new Set<string>();
   const cache: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(query)) {
     const where = `${label}: option "${key}"`;
     if (SECRET_OPTION.test(key)) {
-      problems.push(`${label} takes no "${key}" (it may be logged): ${key.toLowerCase().startsWith("header") ? "put headers in CROSSRANK_CONFIG or a config object" : apiKeyAdvice(provider)}`);
+      const headers = key.toLowerCase().startsWith("header");
+      const advice = headers ? "put headers in CROSSRANK_CONFIG or a config object" : apiKeyAdvice(provider);
+      problems.push(`${label} takes no "${key}" (it may be logged): ${advice}`);
       continue;
     }
     if (seen.has(key) || fromBody.has(key)) {
@@ -133,22 +149,26 @@ function parseOptions(provider: ProviderName, query: string, config: ParsedConfi
     }
     seen.add(key);
     if (key === "provider") problems.push(`${label}: the provider is named before the colon, not as an option`);
-    else if (key === "fallback") problems.push(`${label}: fallbacks are written as a chain, e.g. "cohere:rerank-v3.5|lexical"`);
+    else if (key === "fallback") problems.push(`${label}: fallbacks are a chain: "cohere:rerank-v3.5|lexical"`);
     else if (key === "cache" || key === "cache.max" || key === "cache.ttlMs") {
       const n = typedValue("number", value);
       if (n === undefined) problems.push(`${where} must be a number`);
       else cache[key === "cache.ttlMs" ? "ttlMs" : "max"] = n;
-      if (seen.has("cache") && seen.has("cache.max") && key !== "cache.ttlMs") problems.push(`${label}: give cache or cache.max, not both`);
+      if (seen.has("cache") && seen.has("cache.max") && key !== "cache.ttlMs") {
+        problems.push(`${label}: give cache or cache.max, not both`);
+      }
     } else {
       const kind = fieldKind(provider, key);
       if (kind === undefined) {
         // Echoed only when it is a typo of a real option: an arbitrary key could be a misplaced secret.
         const suggestion = closest(key, settableOptions(provider));
-        problems.push(suggestion
-          ? `${label}: ${provider} has no option "${key}"; did you mean "${suggestion}"?`
-          : `${label}: an option is not one of ${provider}'s (${settableOptions(provider).join(", ")})`);
+        problems.push(
+          suggestion
+            ? `${label}: ${provider} has no option "${key}"; did you mean "${suggestion}"?`
+            : `${label}: an option is not one of ${provider}'s (${settableOptions(provider).join(", ")})`,
+        );
       } else if (kind === "other") {
-        problems.push(`${label}: "${key}" cannot be written in a config string; use CROSSRANK_CONFIG or a config object`);
+        problems.push(`${label}: "${key}" cannot be set in a config string; use CROSSRANK_CONFIG or a config object`);
       } else {
         const typed = typedValue(kind, value);
         if (typed === undefined) problems.push(`${where} must be ${kind === "number" ? "a number" : "true or false"}`);
@@ -164,13 +184,20 @@ function parseOptions(provider: ProviderName, query: string, config: ParsedConfi
  * reported at once, by option name; values are never echoed.
  */
 export function parseConfigString(spec: string): ParsedConfig {
-  if (typeof spec !== "string") throw new RerankError("INVALID_CONFIG", `a config string must be a string, got ${spec === null ? "null" : typeof spec}`);
-  if (!spec.trim()) throw new RerankError("INVALID_CONFIG", `the config string is empty; expected e.g. "local:${DEFAULT_LOCAL_MODEL}"`);
+  if (typeof spec !== "string") {
+    const kind = spec === null ? "null" : typeof spec;
+    throw new RerankError("INVALID_CONFIG", `a config string must be a string, not ${kind}`);
+  }
+  if (!spec.trim()) {
+    throw new RerankError("INVALID_CONFIG", `the config string is empty; expected e.g. "local:${DEFAULT_LOCAL_MODEL}"`);
+  }
   const members = spec.split("|");
   const problems: string[] = [];
-  const parsed = members.map((member, i) => parseMember(member, problems, members.length === 1 ? "config string" : i === 0 ? "config string, first provider" : `config string, fallback ${i}`));
+  const label = (i: number) =>
+    members.length === 1 ? "config string" : i === 0 ? "config string, first provider" : `config string, fallback ${i}`;
+  const parsed = members.map((member, i) => parseMember(member, problems, label(i)));
   for (const [i, member] of parsed.entries()) {
-    if (i > 0 && member?.cache) problems.push(`config string, fallback ${i}: cache applies to the whole chain; set it on the first provider`);
+    if (i > 0 && member?.cache) problems.push(`${label(i)}: cache applies to the whole chain; set it on the first one`);
   }
   if (problems.length) throw new RerankError("INVALID_CONFIG", problems.join("; "));
   const [first, ...fallback] = parsed as ParsedConfig[];
@@ -200,7 +227,7 @@ function formatMember(member: Record<string, unknown>): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (SECRET_OPTION.test(key) || typeof value === "object" && key !== "cache") {
+    if (SECRET_OPTION.test(key) || (typeof value === "object" && key !== "cache")) {
       throw new RerankError("INVALID_CONFIG", `"${key}" cannot be written in a config string`);
     }
     if (key === "cache") {
@@ -232,10 +259,12 @@ export function parseConfigJson(text: string, source: string): Record<string, un
   try {
     value = JSON.parse(text);
   } catch {
-    throw new RerankError("INVALID_CONFIG", `${source} is not valid JSON; expected a config object such as {"provider":"cohere","model":"rerank-v3.5"}`);
+    const example = `{"provider":"cohere","model":"rerank-v3.5"}`;
+    throw new RerankError("INVALID_CONFIG", `${source} is not valid JSON; expected a config object such as ${example}`);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new RerankError("INVALID_CONFIG", `${source} must be a JSON object with a "provider", such as {"provider":"lexical"}`);
+    const example = `{"provider":"lexical"}`;
+    throw new RerankError("INVALID_CONFIG", `${source} must be a JSON object with a "provider", e.g. ${example}`);
   }
   return value as Record<string, unknown>;
 }

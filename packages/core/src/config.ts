@@ -193,7 +193,8 @@ export function providerList(): string {
  */
 export function validateConfig(input: unknown, field = "config"): ResolvedConfig {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    throw new RerankError("INVALID_CONFIG", `${field} must be an object or a string like "local:${DEFAULT_LOCAL_MODEL}"`);
+    const example = `"local:${DEFAULT_LOCAL_MODEL}"`;
+    throw new RerankError("INVALID_CONFIG", `${field} must be an object or a config string like ${example}`);
   }
   const provider = (input as { provider?: unknown }).provider;
   if (typeof provider !== "string" || !isProviderName(provider)) {

@@ -27,7 +27,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Record<stri
   const model = env.CROSSRANK_MODEL?.trim();
   if (json) {
     if (spec || model) {
-      throw new RerankError("INVALID_CONFIG", "CROSSRANK_CONFIG and CROSSRANK_PROVIDER / CROSSRANK_MODEL are both set: set one or the other");
+      const message = "CROSSRANK_CONFIG and CROSSRANK_PROVIDER / CROSSRANK_MODEL are both set: set one or the other";
+      throw new RerankError("INVALID_CONFIG", message);
     }
     return parseConfigJson(json, "CROSSRANK_CONFIG");
   }
@@ -41,8 +42,9 @@ function completeConfig(config: ResolvedConfig, env: NodeJS.ProcessEnv): Resolve
   if (config.provider === "local" && config.model === undefined && config.modelPath === undefined) {
     return { ...config, model: DEFAULT_LOCAL_MODEL };
   }
-  if (config.provider === "cohere" && config.apiKey === undefined && !env.COHERE_API_KEY?.trim() && env.CO_API_KEY?.trim()) {
-    return { ...config, apiKey: env.CO_API_KEY.trim() };
+  const coKey = env.CO_API_KEY?.trim();
+  if (config.provider === "cohere" && config.apiKey === undefined && !env.COHERE_API_KEY?.trim() && coKey) {
+    return { ...config, apiKey: coKey };
   }
   return config;
 }
@@ -56,12 +58,13 @@ function resolveChain(raw: unknown, env: NodeJS.ProcessEnv): ResolvedConfig {
     try {
       const parsed: Record<string, unknown> = typeof member === "string" ? parseConfigString(member) : member;
       if (parsed.fallback !== undefined || parsed.cache !== undefined) {
-        throw new RerankError("INVALID_CONFIG", "a fallback has no fallback or cache of its own: list every fallback, and the cache, on the first provider");
+        const message = "a fallback has no fallback or cache of its own: give them all to the first provider";
+        throw new RerankError("INVALID_CONFIG", message);
       }
       return completeConfig(validateConfig(parsed, field), env);
     } catch (error) {
-      if (isRerankError(error) && !error.message.includes(field)) throw new RerankError(error.code, `${field}: ${error.message}`);
-      throw error;
+      if (!isRerankError(error) || error.message.includes(field)) throw error;
+      throw new RerankError(error.code, `${field}: ${error.message}`);
     }
   });
   return { ...config, fallback };
@@ -73,7 +76,8 @@ function resolveChain(raw: unknown, env: NodeJS.ProcessEnv): ResolvedConfig {
  */
 export function resolveConfig(spec?: RerankerSpec, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   if (spec !== undefined && typeof spec !== "string" && (spec === null || typeof spec !== "object")) {
-    throw new RerankError("INVALID_CONFIG", `a reranker config is an object or a string, got ${spec === null ? "null" : typeof spec}`);
+    const kind = spec === null ? "null" : typeof spec;
+    throw new RerankError("INVALID_CONFIG", `a reranker config is an object or a string, got ${kind}`);
   }
   if (spec !== undefined) return resolveChain(typeof spec === "string" ? parseConfigString(spec) : spec, env);
   try {
@@ -81,8 +85,8 @@ export function resolveConfig(spec?: RerankerSpec, env: NodeJS.ProcessEnv = proc
   } catch (error) {
     // Say which variable to fix: the caller passed nothing.
     const source = env.CROSSRANK_CONFIG?.trim() ? "CROSSRANK_CONFIG" : "CROSSRANK_PROVIDER / CROSSRANK_MODEL";
-    if (isRerankError(error) && !error.message.startsWith("CROSSRANK_")) throw new RerankError(error.code, `${source}: ${error.message}`);
-    throw error;
+    if (!isRerankError(error) || error.message.startsWith("CROSSRANK_")) throw error;
+    throw new RerankError(error.code, `${source}: ${error.message}`);
   }
 }
 

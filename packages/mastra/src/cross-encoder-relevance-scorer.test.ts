@@ -70,7 +70,8 @@ describe("CrossEncoderRelevanceScorer in Mastra's rerankWithScorer (@mastra/rag 
           provider: "jina",
           model: "stand-in",
           closed: 0,
-          rerank: async (_q: string, docs: readonly string[]) => docs.map((_, index) => ({ index, score: 0.5, rawScore: 0 })),
+          rerank: async (_q: string, docs: readonly string[]) =>
+            docs.map((_, index) => ({ index, score: 0.5, rawScore: 0 })),
           close: async () => void reranker.closed++,
         };
         made.push(reranker);

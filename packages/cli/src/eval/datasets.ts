@@ -77,7 +77,9 @@ eval also reads a BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv and a
  * ../shared/data/trec-dl19. Graded 0-3; as in the official DL track, grade 2 and up counts as relevant.
  */
 async function loadTrecDl(dir: string, depth: number): Promise<EvalDataset> {
-  const raw = JSON.parse(await readFile(firstExisting(dir, CANDIDATE_FILES)!, "utf8")) as { query: string; hits: { qid: number | string; docid: string; rank: number; content: string }[] }[];
+  type Hit = { qid: number | string; docid: string; rank: number; content: string };
+  const text = await readFile(firstExisting(dir, CANDIDATE_FILES)!, "utf8");
+  const raw = JSON.parse(text) as { query: string; hits: Hit[] }[];
   const qrels = parseQrels(await readFile(firstExisting(dir, QRELS_FILES)!, "utf8"), "trec");
   const queries = raw.map((q) => {
     const hits = [...q.hits].sort((a, b) => a.rank - b.rank).slice(0, depth);
@@ -119,7 +121,10 @@ export async function loadDataset(dir: string, options: { depth: number; candida
   if (!existsSync(dir)) invalid(`${dir} was not found.\n${DATA_HELP}`);
   if (firstExisting(dir, CANDIDATE_FILES) && firstExisting(dir, QRELS_FILES)) return loadTrecDl(dir, options.depth);
   if (existsSync(join(dir, "corpus.jsonl")) && existsSync(join(dir, "queries.jsonl"))) return loadBeir(dir, options.depth, options.candidates);
-  invalid(`${dir} is neither the TREC DL layout (bm25-top100.json + qrels.txt) nor the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv).\n${DATA_HELP}`);
+  invalid(
+    `${dir} is neither the TREC DL layout (bm25-top100.json + qrels.txt) ` +
+      `nor the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv).\n${DATA_HELP}`,
+  );
 }
 
 /** The shared DL19 data when this runs inside the crossrank repository (../shared beside it). */
@@ -133,5 +138,6 @@ export function defaultDataDir(cwd = process.cwd()): string | undefined {
 
 /** The error for a command run without --data where the default folder is absent. */
 export function noDataError(): RerankError {
-  return new RerankError("INVALID_INPUT", `no --data given, and ../shared/data/trec-dl19 is not beside this checkout.\n${DATA_HELP}`);
+  const message = `no --data given, and ../shared/data/trec-dl19 is not beside this checkout.\n${DATA_HELP}`;
+  return new RerankError("INVALID_INPUT", message);
 }
