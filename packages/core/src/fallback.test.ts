@@ -202,4 +202,8 @@ describe("createFallbackChain: close", () => {
     expect((await chain.rerank("q", ["a"]))[0]!.servedBy).toBe("primary:m");
     await chain.close();
   });
+
+  it("refuses an empty chain with a typed error", async () => {
+    expect((await failure(createFallbackChain([]))).code).toBe("INVALID_CONFIG");
+  });
 });

@@ -52,6 +52,7 @@ export async function createFallbackChain(
   members: FallbackMember[],
   onFallback?: (event: FallbackEvent) => void,
 ): Promise<Reranker> {
+  if (members.length === 0) throw new RerankError("INVALID_CONFIG", "a fallback chain needs at least one member");
   // A member that cannot be set up stays skipped for the chain's life: its error is reported once.
   const created = new Map<number, Promise<RerankProvider>>();
   const setupFailed = new Set<number>();
