@@ -121,6 +121,19 @@ describe("config-string mistakes: each named, no value echoed", () => {
     expect(message).not.toContain("SECRET");
   });
 
+  it("refuses an over-long string at once, and lists a bounded number of problems", () => {
+    const huge = `local?${"zz=1&".repeat(250_000)}`;
+    const many = `local?${"modle=1&".repeat(500)}`;
+    let started = performance.now();
+    expect(failure(() => parseConfigString(huge))).toMatch(/over 4096 characters/);
+    expect(performance.now() - started).toBeLessThan(50);
+    started = performance.now();
+    const message = failure(() => parseConfigString(many));
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(message.match(/did you mean/g)).toHaveLength(1);
+    expect(message).toMatch(/"modle" is given twice.*and 488 more$/);
+  });
+
   it("reports every problem of a string at once", () => {
     const message = failure(() => parseConfigString("local?workers=x&threads=y|lexcal"));
     expect(message).toMatch(/"workers".*"threads".*did you mean "lexical"/);

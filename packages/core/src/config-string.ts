@@ -26,6 +26,11 @@ const PATH_START = /^(\/|\.\.?([\\/]|$)|~[\\/]|[A-Za-z]:[\\/])/;
 /** What the built-in providers report as their model (in `servedBy`), accepted back in a string. */
 const BUILTIN_MODELS: Partial<Record<ProviderName, string>> = { lexical: "bm25", passthrough: "input-order" };
 
+/** Longest config string accepted. */
+const MAX_SPEC_LENGTH = 4096;
+/** Problems listed in one error; the rest are counted. */
+const MAX_PROBLEMS = 12;
+
 type FieldKind = "string" | "number" | "boolean" | "other";
 
 interface ZodLike {
@@ -191,6 +196,12 @@ export function parseConfigString(spec: string): ParsedConfig {
   if (!spec.trim()) {
     throw new RerankError("INVALID_CONFIG", `the config string is empty; expected e.g. "local:${DEFAULT_LOCAL_MODEL}"`);
   }
+  // A real config string is a line; past this it is a mistake (a file pasted into a variable), and parsing it,
+  // with a suggestion per unknown option, would hold the event loop.
+  if (spec.length > MAX_SPEC_LENGTH) {
+    const message = `the config string is over ${MAX_SPEC_LENGTH} characters; for a large config use CROSSRANK_CONFIG`;
+    throw new RerankError("INVALID_CONFIG", message);
+  }
   const members = spec.split("|");
   const problems: string[] = [];
   const label = (i: number) =>
@@ -199,7 +210,11 @@ export function parseConfigString(spec: string): ParsedConfig {
   for (const [i, member] of parsed.entries()) {
     if (i > 0 && member?.cache) problems.push(`${label(i)}: cache applies to the whole chain; set it on the first one`);
   }
-  if (problems.length) throw new RerankError("INVALID_CONFIG", problems.join("; "));
+  if (problems.length) {
+    const shown = problems.slice(0, MAX_PROBLEMS);
+    if (problems.length > shown.length) shown.push(`and ${problems.length - shown.length} more`);
+    throw new RerankError("INVALID_CONFIG", shown.join("; "));
+  }
   const [first, ...fallback] = parsed as ParsedConfig[];
   return fallback.length ? { ...first!, fallback } : first!;
 }
