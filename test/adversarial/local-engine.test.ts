@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 import { createReranker, type RerankProvider, type RerankResult } from "@crossrank/core";
-import { FIXTURE_WORDS } from "@crossrank/model-fixtures";
+import { FIXTURE_WORDS, SeededRandom } from "@crossrank/model-fixtures";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY } from "../setup/fixture-paths.js";
@@ -27,6 +27,19 @@ const prose = (chars: number) => {
   return words.join(" ").slice(0, chars);
 };
 const MB = 1_000_000;
+
+/** Words in a seeded random order: unlike `prose`, no two windows of it repeat, so none is deduplicated. */
+const shuffledProse = (chars: number, seed = 1) => {
+  const random = new SeededRandom(seed);
+  const words: string[] = [];
+  let length = 0;
+  while (length < chars) {
+    const w = FIXTURE_WORDS[Math.floor(random.next() * FIXTURE_WORDS.length)]!;
+    words.push(w);
+    length += w.length + 1;
+  }
+  return words.join(" ").slice(0, chars);
+};
 
 /** CPU time of this process's main thread in ms (Linux), or undefined where it cannot be read. */
 function mainThreadCpuMs(): number | undefined {
@@ -198,6 +211,42 @@ describe("local engine: timeouts and aborts fire while a huge input is tokenized
       await r.close!();
     }
   }, 60_000);
+});
+
+describe("local engine: an abort with tens of thousands of batches queued", () => {
+  it("drops them all at once: the call rejects and the loop is not held", async () => {
+    const batches: unknown[] = [];
+    const r = await createReranker(
+      { provider: "local", modelPath: TINY.bert, longDocuments: "chunk", maxLength: 16, maxBatchSize: 1 },
+      { onEvent: (e) => void (e.type === "batch" && batches.push(e)) },
+    );
+    try {
+      const controller = new AbortController();
+      let atAbort = 0;
+      const call = r.rerank(QUERY, [shuffledProse(MB)], { signal: controller.signal });
+      const settled = call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const { stallMs, wallMs } = await watched(async () => {
+        while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        // By now every batch has been padded and queued (about 0.5 s here); the workers have run a few thousand.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        atAbort = batches.length;
+        controller.abort();
+        await settled;
+      });
+      seen["abort with ~30k batches queued"] = [Math.round(stallMs), Math.round(wallMs)];
+      expect((await failure(call)).code).toBe("ABORTED");
+      expect(stallMs).toBeLessThan(MAX_STALL_MS);
+      // The dropped batches never ran: only those the workers held (two each) finished after the abort.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(batches.length - atAbort).toBeLessThanOrEqual(4);
+      expect(batches.length).toBeLessThan(30_000);
+    } finally {
+      await r.close!();
+    }
+  }, 120_000);
 });
 
 describe("local engine: odd text", () => {

@@ -94,10 +94,9 @@ export class InferencePool {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const job of this.queue.splice(0)) {
-      this.unwatch(job);
-      job.reject(new RerankError("CLOSED", "the local reranker was closed; create a new one", { provider: "local" }));
-    }
+    const queued = this.queue.splice(0);
+    for (const job of queued) this.unwatch(job);
+    rejectAll(queued, new RerankError("CLOSED", "the local reranker was closed; create a new one", { provider: "local" }));
     await Promise.all(this.threads.map((t) => t.close()));
   }
 
@@ -151,7 +150,7 @@ export class InferencePool {
           let kept = 0;
           for (const job of this.queue) if (!created.jobs.has(job)) this.queue[kept++] = job;
           this.queue.length = kept;
-          for (const queued of created.jobs) queued.reject(abortError());
+          rejectAll([...created.jobs], abortError());
         },
       };
       group = created;
@@ -175,6 +174,15 @@ export class InferencePool {
   private assigned(thread: WorkerThread): number {
     return this.assignments.get(thread) ?? 0;
   }
+}
+
+/** Each rejection settles a chain of promises: a thousand at a time, with the event loop's turn between. */
+const REJECT_AT_ONCE = 1000;
+
+function rejectAll(jobs: Job[], error: RerankError, from = 0): void {
+  const end = Math.min(jobs.length, from + REJECT_AT_ONCE);
+  for (let i = from; i < end; i++) jobs[i]!.reject(error);
+  if (end < jobs.length) setImmediate(() => rejectAll(jobs, error, end));
 }
 
 function abortError(): RerankError {
