@@ -106,6 +106,10 @@ describe("config-string mistakes: each named, no value echoed", () => {
     ["local?mapWeights=yes", /option "mapWeights" must be true or false/],
     ["local?modle=x", /local has no option "modle"; did you mean "model"\?/],
     ["local?SECRET-1234567=1", /an option is not one of local's \(model, modelPath, dtype/],
+    [
+      "http:http://h/rerank?tenant=SECRET-1234567",
+      /not one of http's .*give the whole URL percent-encoded: http\?url=/,
+    ],
     ["cohere:rerank-v3.5?fallback=lexical", /fallbacks are a chain: "cohere:rerank-v3\.5\|lexical"/],
     ["cohere:rerank-v3.5?headers=x", /takes no "headers"/],
     ["lexical:bm26", /lexical has no model to choose \(it reports "bm25"\)/],

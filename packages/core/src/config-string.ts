@@ -26,6 +26,9 @@ const PATH_START = /^(\/|\.\.?([\\/]|$)|~[\\/]|[A-Za-z]:[\\/])/;
 /** What the built-in providers report as their model (in `servedBy`), accepted back in a string. */
 const BUILTIN_MODELS: Partial<Record<ProviderName, string>> = { lexical: "bm25", passthrough: "input-order" };
 
+const URL_QUERY_HINT =
+  "; if the server's URL has a query string of its own, give the whole URL percent-encoded: http?url=<encoded>";
+
 /** Longest config string accepted. */
 const MAX_SPEC_LENGTH = 4096;
 /** Problems listed in one error; the rest are counted. */
@@ -167,10 +170,12 @@ function parseOptions(query: string, { provider, config, fromBody, problems, lab
       if (kind === undefined) {
         // Echoed only when it is a typo of a real option: an arbitrary key could be a misplaced secret.
         const suggestion = closest(key, settableOptions(provider));
+        // The likely cause for http: the server's URL has a query string of its own.
+        const urlHint = provider === "http" && fromBody.has("url") ? URL_QUERY_HINT : "";
         problems.push(
           suggestion
             ? `${label}: ${provider} has no option "${key}"; did you mean "${suggestion}"?`
-            : `${label}: an option is not one of ${provider}'s (${settableOptions(provider).join(", ")})`,
+            : `${label}: an option is not one of ${provider}'s (${settableOptions(provider).join(", ")})${urlHint}`,
         );
       } else if (kind === "other") {
         problems.push(`${label}: "${key}" cannot be set in a config string; use CROSSRANK_CONFIG or a config object`);
