@@ -43,8 +43,8 @@ function cpuinfoWords(cpuinfo: string, key: string): Set<string> | undefined {
 
 /**
  * Which int8 kernels ONNX Runtime's MLAS can pick here, from the CPU's own feature flags (never its vendor or
- * model name). q8 sums differ between these paths only where 8-bit weights saturate AVX2's 16-bit pair sums;
- * where a platform states no flags (macOS, Windows) it says "unknown" rather than guess.
+ * model name). Full-range 8-bit weights can saturate the 16-bit pair sums of the paths without VNNI; where a
+ * platform states no flags (macOS, Windows) it says "unknown" rather than guess.
  */
 export function int8Path(cpu: CpuReport): string {
   if (cpu.arch === "x64") {
@@ -52,6 +52,8 @@ export function int8Path(cpu: CpuReport): string {
     if (!flags) return "unknown (no CPU flags readable)";
     if (flags.has("avx512_vnni") && flags.has("avx512bw")) return "AVX-512 VNNI";
     if (flags.has("avx_vnni")) return "AVX-VNNI";
+    // AVX-512 without VNNI still adds u8×s8 pairs in saturating 16-bit lanes (vpmaddubsw), as AVX2 does.
+    if (flags.has("avx512bw")) return "AVX-512 (no VNNI)";
     if (flags.has("avx2")) return "AVX2 (no VNNI)";
     return "SSE (no AVX2)";
   }
