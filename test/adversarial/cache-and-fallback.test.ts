@@ -15,6 +15,7 @@ import {
   type Reranker,
   type RerankResult,
 } from "@crossrank/core";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeRerankApis, logitFor } from "../support/fake-rerank-apis.js";
@@ -193,3 +194,66 @@ describe("a cached fallback chain built by createReranker", () => {
     );
   }, 40_000);
 });
+
+/** This process's main-thread CPU time in ms (Linux, 10 ms ticks), or undefined where it cannot be read. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The longest time the event loop was held during `work`, from a 5 ms interval. On a loaded machine a gap can be
+ * the thread waiting for a core, so where Linux reports it, a gap counts only the main thread's own CPU time.
+ */
+async function longestHold(work: () => Promise<unknown>): Promise<number> {
+  let last = performance.now();
+  let lastCpu = mainThreadCpuMs();
+  let hold = 0;
+  const tick = () => {
+    const now = performance.now();
+    const cpu = mainThreadCpuMs();
+    const gap = now - last;
+    hold = Math.max(hold, cpu === undefined || lastCpu === undefined ? gap : Math.min(gap, cpu - lastCpu + 10));
+    last = now;
+    lastCpu = cpu;
+  };
+  const timer = setInterval(tick, 5);
+  try {
+    await work();
+    tick();
+    return hold;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe("a large call through the cache", () => {
+  // Loose on purpose (the machine is shared); unsliced, these calls held the loop for 200 ms to over a second.
+  const MAX_HOLD_MS = 150;
+  const text = "low tide at the harbour wall ".repeat(60);
+  const documents = Array.from({ length: 20_000 }, (_, i) => `note ${i}: ${text}`);
+
+  it("does not hold the event loop while hashing and scoring 20,000 documents", async () => {
+    const scorer = defineProvider({
+      provider: "test",
+      model: "flat",
+      score: async (_query, docs) => docs.map((_, i) => ({ score: 1 / (i + 1), rawScore: i })),
+    });
+    const perDocument = withResultCache(scorer, { max: 100_000 });
+    const wholeCall = withResultCache(createLexicalProvider({ provider: "lexical" }), { max: 100_000 });
+    const holds: Record<string, number> = {};
+    holds.perDocumentMiss = await longestHold(() => perDocument.rerank("low tide", documents));
+    holds.perDocumentHit = await longestHold(() => perDocument.rerank("low tide", documents));
+    holds.bm25Miss = await longestHold(() => wholeCall.rerank("low tide", documents));
+    holds.bm25Hit = await longestHold(() => wholeCall.rerank("low tide", documents));
+    const rounded = Object.fromEntries(Object.entries(holds).map(([k, v]) => [k, Math.round(v)]));
+    console.log(`cache and BM25, longest hold of the event loop per case (ms): ${JSON.stringify(rounded)}`);
+    for (const hold of Object.values(holds)) expect(hold).toBeLessThan(MAX_HOLD_MS);
+  }, 60_000);
+});
+
