@@ -4,7 +4,14 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { describeConformance, DOCUMENTS, QUERY } from "./conformance/suite.js";
 import { TINY } from "./setup/fixture-paths.js";
-import { FakeRerankApis, fakeTokens, LIMITS, logitFor, VOYAGE_MAX_TOKENS, type Api } from "./support/fake-rerank-apis.js";
+import {
+  FakeRerankApis,
+  fakeTokens,
+  LIMITS,
+  logitFor,
+  VOYAGE_MAX_TOKENS,
+  type Api,
+} from "./support/fake-rerank-apis.js";
 import { failure } from "./support/failure.js";
 
 const KEY = "sk-test-SECRET-4f9a2c7e1b";
@@ -23,7 +30,14 @@ function configFor(api: Api, extra: Record<string, unknown> = {}): RerankerConfi
     case "mixedbread":
       return { provider: "mixedbread", apiKey: KEY, baseUrl: apis.url, ...FAST, ...extra } as RerankerConfig;
     case "cohere-compatible":
-      return { provider: "http", url: apis.url, api: "cohere", model: "BAAI/bge-reranker-v2-m3", ...FAST, ...extra } as RerankerConfig;
+      return {
+        provider: "http",
+        url: apis.url,
+        api: "cohere",
+        model: "BAAI/bge-reranker-v2-m3",
+        ...FAST,
+        ...extra,
+      } as RerankerConfig;
     case "tei":
       return { provider: "http", url: apis.url, api: "tei", ...FAST, ...extra } as RerankerConfig;
     case "voyage":
@@ -35,10 +49,12 @@ function configFor(api: Api, extra: Record<string, unknown> = {}): RerankerConfi
 
 const API_LIST: Api[] = ["cohere-v2", "mixedbread", "cohere-compatible", "tei", "voyage", "jina"];
 
-
 /** What the fake server's scoring says the order must be. */
 function expectedOrder(query: string, docs: readonly string[]): number[] {
-  return docs.map((d, i) => ({ i, s: logitFor(query, d) })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.i);
+  return docs
+    .map((d, i) => ({ i, s: logitFor(query, d) }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((x) => x.i);
 }
 
 for (const api of API_LIST) {
@@ -60,11 +76,23 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
         expect(req!.headers.authorization).toBe(`Bearer ${KEY}`);
         break;
       case "mixedbread":
-        expect(req!.body).toEqual({ model: "mixedbread-ai/mxbai-rerank-large-v2", query: QUERY, input: DOCUMENTS, top_k: DOCUMENTS.length, return_input: false });
+        expect(req!.body).toEqual({
+          model: "mixedbread-ai/mxbai-rerank-large-v2",
+          query: QUERY,
+          input: DOCUMENTS,
+          top_k: DOCUMENTS.length,
+          return_input: false,
+        });
         expect(req!.headers.authorization).toBe(`Bearer ${KEY}`);
         break;
       case "cohere-compatible":
-        expect(req!.body).toEqual({ model: "BAAI/bge-reranker-v2-m3", query: QUERY, documents: DOCUMENTS, top_n: DOCUMENTS.length, return_documents: false });
+        expect(req!.body).toEqual({
+          model: "BAAI/bge-reranker-v2-m3",
+          query: QUERY,
+          documents: DOCUMENTS,
+          top_n: DOCUMENTS.length,
+          return_documents: false,
+        });
         break;
       case "tei":
         expect(req!.body).toEqual({ query: QUERY, texts: DOCUMENTS, raw_scores: true, truncate: true });
@@ -73,11 +101,23 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
         expect(results[0]!.score).toBeCloseTo(1 / (1 + Math.exp(-results[0]!.rawScore)), 12);
         break;
       case "voyage":
-        expect(req!.body).toEqual({ model: "rerank-2.5", query: QUERY, documents: DOCUMENTS, truncation: true, return_documents: false });
+        expect(req!.body).toEqual({
+          model: "rerank-2.5",
+          query: QUERY,
+          documents: DOCUMENTS,
+          truncation: true,
+          return_documents: false,
+        });
         expect(req!.headers.authorization).toBe(`Bearer ${KEY}`);
         break;
       case "jina":
-        expect(req!.body).toEqual({ model: "jina-reranker-v2-base-multilingual", query: QUERY, documents: DOCUMENTS, top_n: DOCUMENTS.length, return_documents: false });
+        expect(req!.body).toEqual({
+          model: "jina-reranker-v2-base-multilingual",
+          query: QUERY,
+          documents: DOCUMENTS,
+          top_n: DOCUMENTS.length,
+          return_documents: false,
+        });
         expect(req!.headers.authorization).toBe(`Bearer ${KEY}`);
         break;
     }
@@ -129,9 +169,24 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
   });
 
   it.each([
-    ["an index out of range", { mutate: (rs: { index: number; score: number }[]) => rs.map((x, i) => (i === 0 ? { ...x, index: 99 } : x)) }, /index 99, outside 0\.\.7/],
-    ["a duplicated index", { mutate: (rs: { index: number; score: number }[]) => rs.map((x, i) => (i === 1 ? { ...x, index: rs[0]!.index } : x)) }, /twice/],
-    ["a missing result", { mutate: (rs: { index: number; score: number }[]) => rs.slice(1) }, /7 results for 8 documents/],
+    [
+      "an index out of range",
+      { mutate: (rs: { index: number; score: number }[]) => rs.map((x, i) => (i === 0 ? { ...x, index: 99 } : x)) },
+      /index 99, outside 0\.\.7/,
+    ],
+    [
+      "a duplicated index",
+      {
+        mutate: (rs: { index: number; score: number }[]) =>
+          rs.map((x, i) => (i === 1 ? { ...x, index: rs[0]!.index } : x)),
+      },
+      /twice/,
+    ],
+    [
+      "a missing result",
+      { mutate: (rs: { index: number; score: number }[]) => rs.slice(1) },
+      /7 results for 8 documents/,
+    ],
     ["malformed JSON", { malformed: true }, /JSON|response/],
   ])("rejects %s as INVALID_RESPONSE without retrying", async (_label, fault, message) => {
     const r = await createReranker(configFor(api));
@@ -183,7 +238,12 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const url = `http://127.0.0.1:${port}`;
-    const moved = api === "voyage" || api === "jina" ? { baseUrl: `${url}/${api}` } : api === "tei" || api === "cohere-compatible" ? { url } : { baseUrl: url };
+    const moved =
+      api === "voyage" || api === "jina"
+        ? { baseUrl: `${url}/${api}` }
+        : api === "tei" || api === "cohere-compatible"
+          ? { url }
+          : { baseUrl: url };
     const r = await createReranker(configFor(api, { maxRetries: 3, ...moved }));
     const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
     expect(e.code).toBe("PROVIDER_ERROR");
@@ -194,7 +254,12 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
 
   it("a host name that does not resolve is named, with ENOTFOUND, after one attempt", async () => {
     const url = "http://crossrank-test.invalid";
-    const moved = api === "voyage" || api === "jina" ? { baseUrl: `${url}/${api}` } : api === "tei" || api === "cohere-compatible" ? { url } : { baseUrl: url };
+    const moved =
+      api === "voyage" || api === "jina"
+        ? { baseUrl: `${url}/${api}` }
+        : api === "tei" || api === "cohere-compatible"
+          ? { url }
+          : { baseUrl: url };
     const r = await createReranker(configFor(api, { maxRetries: 3, ...moved }));
     const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
     expect(e.message).toMatch(/network error reaching crossrank-test\.invalid: .*ENOTFOUND/);
@@ -222,7 +287,10 @@ describe("fallback", () => {
   it("tries the next provider when one fails after its retries, and says which one served", async () => {
     const events: FallbackEvent[] = [];
     const r = await createReranker(
-      { ...configFor("cohere-v2", { maxRetries: 1 }), fallback: [configFor("tei") as never, "local:/nonexistent"] } as RerankerConfig,
+      {
+        ...configFor("cohere-v2", { maxRetries: 1 }),
+        fallback: [configFor("tei") as never, "local:/nonexistent"],
+      } as RerankerConfig,
       { onFallback: (e) => events.push(e) },
     );
     apis.fail("cohere-v2", { status: 503 }, { status: 503 });
@@ -242,7 +310,10 @@ describe("fallback", () => {
     delete process.env.COHERE_API_KEY;
     try {
       const events: FallbackEvent[] = [];
-      const r = await createReranker({ provider: "cohere", fallback: [{ provider: "local", modelPath: TINY.bert }] }, { onFallback: (e) => events.push(e) });
+      const r = await createReranker(
+        { provider: "cohere", fallback: [{ provider: "local", modelPath: TINY.bert }] },
+        { onFallback: (e) => events.push(e) },
+      );
       const results = await r.rerank(QUERY, [...DOCUMENTS]);
       expect(results[0]!.servedBy).toBe("local:tiny-bert");
       expect(events[0]!.error.code).toBe("INVALID_CONFIG");
@@ -254,7 +325,10 @@ describe("fallback", () => {
   });
 
   it("does not fall back on the caller's own mistakes", async () => {
-    const r = await createReranker({ ...configFor("cohere-v2"), fallback: [configFor("tei") as never] } as RerankerConfig);
+    const r = await createReranker({
+      ...configFor("cohere-v2"),
+      fallback: [configFor("tei") as never],
+    } as RerankerConfig);
     expect((await failure(r.rerank("", ["a"]))).code).toBe("INVALID_INPUT");
     expect(apis.requests).toHaveLength(0);
   });
@@ -265,9 +339,12 @@ describe("rate limits, credentials and redaction", () => {
 
   it("Retry-After: 99999 hands over to the fallback at once, with RATE_LIMITED and the pause asked for", async () => {
     const events: FallbackEvent[] = [];
-    const r = await createReranker({ ...configFor("cohere-v2", { maxRetries: 3 }), fallback: [configFor("tei") as never] } as RerankerConfig, {
-      onFallback: (e) => events.push(e),
-    });
+    const r = await createReranker(
+      { ...configFor("cohere-v2", { maxRetries: 3 }), fallback: [configFor("tei") as never] } as RerankerConfig,
+      {
+        onFallback: (e) => events.push(e),
+      },
+    );
     apis.fail("cohere-v2", { status: 429, retryAfter: "99999" });
     const started = performance.now();
     const results = await r.rerank(QUERY, [...DOCUMENTS]);
@@ -297,8 +374,18 @@ describe("rate limits, credentials and redaction", () => {
 
   it("redacts a short key and a key set in any header when the server echoes them", async () => {
     const short = "Zq7_p";
-    const r = await createReranker({ provider: "http", url: apis.url, api: "cohere", apiKey: short, headers: { "x-api-key": "k-4f", cookie: "s=1a2b" }, ...FAST, maxRetries: 0 });
-    apis.fail("cohere-compatible", { raw: { status: 403, body: JSON.stringify({ message: `key ${short} / x-api-key k-4f / cookie s=1a2b refused` }) } });
+    const r = await createReranker({
+      provider: "http",
+      url: apis.url,
+      api: "cohere",
+      apiKey: short,
+      headers: { "x-api-key": "k-4f", cookie: "s=1a2b" },
+      ...FAST,
+      maxRetries: 0,
+    });
+    apis.fail("cohere-compatible", {
+      raw: { status: 403, body: JSON.stringify({ message: `key ${short} / x-api-key k-4f / cookie s=1a2b refused` }) },
+    });
     const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
     expect(e.message).toMatch(/HTTP 403: key \[redacted\] \/ x-api-key \[redacted\] \/ cookie \[redacted\] refused/);
   });
@@ -318,7 +405,10 @@ describe("voyage: token-aware splitting within its documented limits", () => {
     // One request of 900 documents would be ~ (100 + 1,000) × 900 ≈ 1M tokens: Voyage would answer 400.
     expect(requests.length).toBeGreaterThan(1);
     for (const q of requests) {
-      const total = q.body.documents.reduce((sum: number, d: string) => sum + fakeTokens(q.body.query) + fakeTokens(d), 0);
+      const total = q.body.documents.reduce(
+        (sum: number, d: string) => sum + fakeTokens(q.body.query) + fakeTokens(d),
+        0,
+      );
       expect(total).toBeLessThanOrEqual(VOYAGE_MAX_TOKENS);
     }
     // Requests run concurrently and may arrive in any order; in document order they cover every document once.
@@ -328,7 +418,7 @@ describe("voyage: token-aware splitting within its documented limits", () => {
     expect(results.map((x) => x.index)).toEqual(expectedOrder(query, docs));
   });
 
-  it("sends a document over the model's context for Voyage to truncate, or fails before sending when truncation is off", async () => {
+  it("sends a document over the context for Voyage to cut, or fails unsent when truncation is off", async () => {
     const huge = "a very long passage about tides ".repeat(6000); // ~190K characters, far over 32K tokens
     const docs = [DOCUMENTS[0]!, huge, DOCUMENTS[1]!];
     const r = await createReranker(configFor("voyage"));
@@ -353,7 +443,13 @@ describe("voyage: token-aware splitting within its documented limits", () => {
 
   it("plans consecutive requests that cover every document once", () => {
     const docs = Array.from({ length: 50 }, (_, i) => "x".repeat(30 * (i + 1)));
-    const ranges = planRequests("q", docs, 7, { maxTokensPerRequest: 2000, queryPerDocument: true, oversizePair: "truncate" }, "test");
+    const ranges = planRequests(
+      "q",
+      docs,
+      7,
+      { maxTokensPerRequest: 2000, queryPerDocument: true, oversizePair: "truncate" },
+      "test",
+    );
     expect(ranges[0]![0]).toBe(0);
     expect(ranges.at(-1)![1]).toBe(50);
     ranges.forEach(([start, end], i) => {
@@ -375,8 +471,14 @@ describe("keys and config", () => {
       expect((await failure(createReranker("jina"))).message).toMatch(/JINA_API_KEY/);
       process.env.VOYAGE_API_KEY = KEY;
       process.env.JINA_API_KEY = KEY;
-      expect(await (await createReranker({ provider: "voyage", baseUrl: `${apis.url}/voyage`, ...FAST })).rerank(QUERY, ["a"])).toHaveLength(1);
-      expect(await (await createReranker({ provider: "jina", baseUrl: `${apis.url}/jina`, ...FAST })).rerank(QUERY, ["a"])).toHaveLength(1);
+      expect(
+        await (
+          await createReranker({ provider: "voyage", baseUrl: `${apis.url}/voyage`, ...FAST })
+        ).rerank(QUERY, ["a"]),
+      ).toHaveLength(1);
+      expect(
+        await (await createReranker({ provider: "jina", baseUrl: `${apis.url}/jina`, ...FAST })).rerank(QUERY, ["a"]),
+      ).toHaveLength(1);
       process.env.COHERE_API_KEY = KEY;
       const r = await createReranker({ provider: "cohere", baseUrl: apis.url, ...FAST });
       expect(await r.rerank(QUERY, ["a cross encoder"])).toHaveLength(1);
@@ -386,8 +488,12 @@ describe("keys and config", () => {
   });
 
   it("validates hosted options by field name", async () => {
-    expect((await failure(createReranker({ provider: "http", url: "not a url" } as RerankerConfig))).message).toMatch(/config\.url/);
-    expect((await failure(createReranker({ provider: "cohere", apiKey: KEY, timeoutMs: -1 }))).message).toMatch(/config\.timeoutMs/);
+    expect((await failure(createReranker({ provider: "http", url: "not a url" } as RerankerConfig))).message).toMatch(
+      /config\.url/,
+    );
+    expect((await failure(createReranker({ provider: "cohere", apiKey: KEY, timeoutMs: -1 }))).message).toMatch(
+      /config\.timeoutMs/,
+    );
     const e = await failure(createReranker({ provider: "http", url: apis.url, api: "grpc" } as never));
     expect(e.message).toMatch(/config\.api/);
   });

@@ -31,17 +31,31 @@ const collect = () => {
   const events: RerankEvent[] = [];
   return { events, onEvent: (e: RerankEvent) => events.push(e) };
 };
-const cohere = (extra: Record<string, unknown> = {}) => ({ provider: "cohere" as const, apiKey: KEY, baseUrl: apis.url, retryDelayMs: 5, ...extra });
+const cohere = (extra: Record<string, unknown> = {}) => ({
+  provider: "cohere" as const,
+  apiKey: KEY,
+  baseUrl: apis.url,
+  retryDelayMs: 5,
+  ...extra,
+});
 
 describe("onEvent", () => {
-  it("reports a local call: its batches, then the call with pairs, tokens, duration and who served, and no text", async () => {
+  it("reports a local call: its batches, then the call with pairs, tokens, duration, who served, no text", async () => {
     const { events, onEvent } = collect();
     const r = await createReranker({ provider: "local", modelPath: TINY.bert, maxBatchSize: 2 }, { onEvent });
     await r.rerank(QUERY, [...DOCUMENTS], { topN: 3 });
     const batches = events.filter((e) => e.type === "batch");
     const call = events.at(-1)!;
     expect(batches.length).toBeGreaterThanOrEqual(Math.ceil(DOCUMENTS.length / 2));
-    expect(call).toMatchObject({ type: "rerank", provider: "local", documents: DOCUMENTS.length, topN: 3, ok: true, pairs: DOCUMENTS.length, chunked: 0 });
+    expect(call).toMatchObject({
+      type: "rerank",
+      provider: "local",
+      documents: DOCUMENTS.length,
+      topN: 3,
+      ok: true,
+      pairs: DOCUMENTS.length,
+      chunked: 0,
+    });
     if (call.type !== "rerank") throw new Error("the last event is the call's");
     expect(call.servedBy).toMatch(/^local:/);
     expect(call.tokens).toBe(batches.reduce((sum, b) => sum + (b.type === "batch" ? b.tokens : 0), 0));
@@ -64,8 +78,22 @@ describe("onEvent", () => {
     const r = await createReranker(cohere(), { onEvent });
     await r.rerank(QUERY, [...DOCUMENTS]);
     const request = events.find((e) => e.type === "request");
-    expect(request).toMatchObject({ type: "request", provider: "cohere", attempts: 3, retriedStatuses: [429, 503], status: 200, ok: true, documents: DOCUMENTS.length });
-    expect(events.at(-1)).toMatchObject({ type: "rerank", requests: 3, retries: 2, retriedStatuses: [429, 503], ok: true });
+    expect(request).toMatchObject({
+      type: "request",
+      provider: "cohere",
+      attempts: 3,
+      retriedStatuses: [429, 503],
+      status: 200,
+      ok: true,
+      documents: DOCUMENTS.length,
+    });
+    expect(events.at(-1)).toMatchObject({
+      type: "rerank",
+      requests: 3,
+      retries: 2,
+      retriedStatuses: [429, 503],
+      ok: true,
+    });
     expect(JSON.stringify(events)).not.toContain(KEY);
   });
 
@@ -75,8 +103,24 @@ describe("onEvent", () => {
     const r = await createReranker({ ...cohere(), fallback: ["lexical"], cache: { max: 100 } }, { onEvent });
     await r.rerank(QUERY, [...DOCUMENTS]);
     const first = events.at(-1)!;
-    expect(first).toMatchObject({ type: "rerank", ok: true, servedBy: "lexical:bm25", cacheHits: 0, cacheMisses: DOCUMENTS.length });
-    expect(first.type === "rerank" && first.fallbacks).toEqual([{ failed: expect.stringMatching(/^cohere:/), next: "lexical", errorCode: "PROVIDER_ERROR" }]);
+    expect(first).toMatchObject({
+      type: "rerank",
+      ok: true,
+      servedBy: "lexical:bm25",
+      cacheHits: 0,
+      cacheMisses: DOCUMENTS.length,
+    });
+    expect(first.type === "rerank" && first.fallbacks).toEqual([
+      { failed: expect.stringMatching(/^cohere:/), next: "lexical", errorCode: "PROVIDER_ERROR" },
+    ]);
+    // A fallback's scores are not cached as the primary's: the primary, recovered, answers and is cached.
+    await r.rerank(QUERY, [...DOCUMENTS]);
+    expect(events.at(-1)).toMatchObject({
+      type: "rerank",
+      servedBy: "cohere:rerank-v3.5",
+      cacheHits: 0,
+      cacheMisses: DOCUMENTS.length,
+    });
     await r.rerank(QUERY, [...DOCUMENTS.slice(0, 3), "a document it has not seen"]);
     expect(events.at(-1)).toMatchObject({ type: "rerank", cacheHits: 3, cacheMisses: 1 });
   });
@@ -112,7 +156,10 @@ describe("onEvent", () => {
       expect(cut.truncated! * 2).toBeGreaterThan(long.length);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/longDocuments: "chunk"/);
-      const chunking = await createReranker({ provider: "local", modelPath: TINY.bert, maxLength: 12, longDocuments: "chunk" }, { onEvent });
+      const chunking = await createReranker(
+        { provider: "local", modelPath: TINY.bert, maxLength: 12, longDocuments: "chunk" },
+        { onEvent },
+      );
       await chunking.rerank(QUERY, long);
       const call = events.at(-1)!;
       // The documents "chunk" splits into windows are exactly those "truncate" cut.
@@ -127,7 +174,7 @@ describe("onEvent", () => {
 });
 
 describe("OpenTelemetry (in-memory exporter)", () => {
-  it("makes each call a crossrank.rerank span with GenAI-style attributes and a child span per local batch", async () => {
+  it("makes each call a crossrank.rerank span with GenAI attributes and a child span per local batch", async () => {
     const r = await createReranker({ provider: "local", modelPath: TINY.bert, maxBatchSize: 4 });
     await r.rerank(QUERY, [...DOCUMENTS], { topN: 2 });
     const spans = exporter.getFinishedSpans();
@@ -159,7 +206,11 @@ describe("OpenTelemetry (in-memory exporter)", () => {
     const request = spans.find((s) => s.name === "crossrank.request")!;
     expect(call.parentSpanContext?.spanId).toBe(app.spanContext().spanId);
     expect(request.parentSpanContext?.spanId).toBe(call.spanContext().spanId);
-    expect(request.attributes).toMatchObject({ "http.response.status_code": 200, "crossrank.request.attempts": 2, "crossrank.request.retried_statuses": [429] });
+    expect(request.attributes).toMatchObject({
+      "http.response.status_code": 200,
+      "crossrank.request.attempts": 2,
+      "crossrank.request.retried_statuses": [429],
+    });
     expect(call.attributes["crossrank.served_by"]).toBe("cohere:rerank-v3.5");
 
     exporter.reset();
@@ -169,6 +220,8 @@ describe("OpenTelemetry (in-memory exporter)", () => {
     expect(failed.status.code).toBe(2);
     expect(failed.attributes["error.type"]).toBe("PROVIDER_ERROR");
     expect(failed.events.some((e) => e.name === "exception")).toBe(true);
-    expect(JSON.stringify(exporter.getFinishedSpans().map((s) => [s.attributes, s.events, s.status]))).not.toContain(KEY);
+    expect(JSON.stringify(exporter.getFinishedSpans().map((s) => [s.attributes, s.events, s.status]))).not.toContain(
+      KEY,
+    );
   });
 });

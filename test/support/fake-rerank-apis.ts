@@ -20,7 +20,14 @@ export const ROUTES: Record<Api, string> = {
   jina: "/jina/v1/rerank",
 };
 
-export const LIMITS: Record<Api, number> = { "cohere-v2": 1000, mixedbread: 1000, "cohere-compatible": 10_000, tei: 32, voyage: 1000, jina: 1000 };
+export const LIMITS: Record<Api, number> = {
+  "cohere-v2": 1000,
+  mixedbread: 1000,
+  "cohere-compatible": 10_000,
+  tei: 32,
+  voyage: 1000,
+  jina: 1000,
+};
 
 /** Voyage's per-request token limit for rerank-2.5, as its API reference states it. */
 export const VOYAGE_MAX_TOKENS = 600_000;
@@ -135,7 +142,14 @@ export class FakeRerankApis {
       req.socket.destroy();
       return;
     }
-    if (fault?.status) return this.error(api, res, fault.status, "injected failure", fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
+    if (fault?.status)
+      return this.error(
+        api,
+        res,
+        fault.status,
+        "injected failure",
+        fault.retryAfter ? { "retry-after": fault.retryAfter } : {},
+      );
     if (fault?.raw) {
       const headers = { "content-type": "application/json", ...fault.raw.headers };
       res.writeHead(fault.raw.status ?? 200, headers);
@@ -150,27 +164,62 @@ export class FakeRerankApis {
     if (fault?.stall || fault?.trickle || fault?.endless) return hostile(res, fault);
 
     if (api === "cohere-v2" || api === "mixedbread" || api === "voyage" || api === "jina") {
-      if (req.headers.authorization !== `Bearer ${this.apiKey}`) return this.error(api, res, 401, api === "cohere-v2" ? "invalid api token" : api === "mixedbread" ? "Invalid API key" : "Provided API key is invalid.");
+      if (req.headers.authorization !== `Bearer ${this.apiKey}`)
+        return this.error(
+          api,
+          res,
+          401,
+          api === "cohere-v2"
+            ? "invalid api token"
+            : api === "mixedbread"
+              ? "Invalid API key"
+              : "Provided API key is invalid.",
+        );
     }
     const query: unknown = body.query;
     const docs: unknown = api === "mixedbread" ? body.input : api === "tei" ? body.texts : body.documents;
     if (typeof query !== "string" || !Array.isArray(docs) || docs.some((d) => typeof d !== "string")) {
-      return this.error(api, res, api === "cohere-v2" ? 400 : 422, "query must be a string and documents a list of strings");
+      return this.error(
+        api,
+        res,
+        api === "cohere-v2" ? 400 : 422,
+        "query must be a string and documents a list of strings",
+      );
     }
-    if ((api === "cohere-v2" || api === "mixedbread" || api === "voyage") && typeof body.model !== "string") return this.error(api, res, 422, "model is required");
+    if ((api === "cohere-v2" || api === "mixedbread" || api === "voyage") && typeof body.model !== "string")
+      return this.error(api, res, 422, "model is required");
     if (api === "voyage") {
       const q = fakeTokens(query);
       if (body.truncation === false && (docs as string[]).some((d) => q + fakeTokens(d) > VOYAGE_MAX_PAIR_TOKENS)) {
-        return this.error(api, res, 400, `The sum of the number of tokens in the query and any document exceeds ${VOYAGE_MAX_PAIR_TOKENS}.`);
+        return this.error(
+          api,
+          res,
+          400,
+          `The sum of the number of tokens in the query and any document exceeds ${VOYAGE_MAX_PAIR_TOKENS}.`,
+        );
       }
-      const pair = (d: string) => Math.min(fakeTokens(d), body.truncation === false ? Infinity : VOYAGE_MAX_PAIR_TOKENS - q);
+      const pair = (d: string) =>
+        Math.min(fakeTokens(d), body.truncation === false ? Infinity : VOYAGE_MAX_PAIR_TOKENS - q);
       const total = (docs as string[]).reduce((sum, d) => sum + q + pair(d), 0);
       if (total > VOYAGE_MAX_TOKENS) {
-        return this.error(api, res, 400, `Request to model '${body.model}' failed. The max allowed tokens per submitted batch is ${VOYAGE_MAX_TOKENS}. Your batch has ${total} tokens after truncation.`);
+        return this.error(
+          api,
+          res,
+          400,
+          `Request to model '${body.model}' failed. The max allowed tokens per submitted batch is ` +
+            `${VOYAGE_MAX_TOKENS}. Your batch has ${total} tokens after truncation.`,
+        );
       }
     }
     if (docs.length > LIMITS[api]) {
-      return this.error(api, res, api === "cohere-v2" ? 400 : 422, api === "tei" ? `batch size ${docs.length} > maximum allowed batch size ${LIMITS.tei}` : `too many documents: ${docs.length} > ${LIMITS[api]}`);
+      return this.error(
+        api,
+        res,
+        api === "cohere-v2" ? 400 : 422,
+        api === "tei"
+          ? `batch size ${docs.length} > maximum allowed batch size ${LIMITS.tei}`
+          : `too many documents: ${docs.length} > ${LIMITS[api]}`,
+      );
     }
     let results = (docs as string[]).map((d, index) => ({ index, score: logitFor(query, d) }));
     results.sort((a, b) => b.score - a.score || a.index - b.index);
@@ -186,22 +235,82 @@ export class FakeRerankApis {
     const id = randomUUID();
     switch (api) {
       case "cohere-v2":
-        return send(res, 200, { id, results: results.map((r) => ({ index: r.index, relevance_score: r.score })), meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } } }, { "x-request-id": id });
+        return send(
+          res,
+          200,
+          {
+            id,
+            results: results.map((r) => ({ index: r.index, relevance_score: r.score })),
+            meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } },
+          },
+          { "x-request-id": id },
+        );
       case "mixedbread":
-        return send(res, 200, { usage: { prompt_tokens: 10, total_tokens: 10 }, model: body.model, data: results.map((r) => ({ index: r.index, score: r.score, object: "rank_result" })), object: "list", top_k: topN ?? docs.length, return_input: false }, { "x-request-id": id });
+        return send(
+          res,
+          200,
+          {
+            usage: { prompt_tokens: 10, total_tokens: 10 },
+            model: body.model,
+            data: results.map((r) => ({ index: r.index, score: r.score, object: "rank_result" })),
+            object: "list",
+            top_k: topN ?? docs.length,
+            return_input: false,
+          },
+          { "x-request-id": id },
+        );
       case "cohere-compatible":
-        return send(res, 200, { id, model: body.model ?? "served-model", results: results.map((r) => ({ index: r.index, relevance_score: r.score })), usage: { total_tokens: 10 } }, { "x-request-id": id });
+        return send(
+          res,
+          200,
+          {
+            id,
+            model: body.model ?? "served-model",
+            results: results.map((r) => ({ index: r.index, relevance_score: r.score })),
+            usage: { total_tokens: 10 },
+          },
+          { "x-request-id": id },
+        );
       case "tei":
-        return send(res, 200, results.map((r) => ({ index: r.index, score: r.score })));
+        return send(
+          res,
+          200,
+          results.map((r) => ({ index: r.index, score: r.score })),
+        );
       case "voyage":
-        return send(res, 200, { object: "list", data: results.map((r) => ({ relevance_score: r.score, index: r.index })), model: body.model, usage: { total_tokens: 10 } }, { "x-request-id": id });
+        return send(
+          res,
+          200,
+          {
+            object: "list",
+            data: results.map((r) => ({ relevance_score: r.score, index: r.index })),
+            model: body.model,
+            usage: { total_tokens: 10 },
+          },
+          { "x-request-id": id },
+        );
       case "jina":
-        return send(res, 200, { model: body.model ?? "jina-reranker-v2-base-multilingual", usage: { total_tokens: 10 }, results: results.map((r) => ({ index: r.index, relevance_score: r.score })) }, { "cf-ray": id });
+        return send(
+          res,
+          200,
+          {
+            model: body.model ?? "jina-reranker-v2-base-multilingual",
+            usage: { total_tokens: 10 },
+            results: results.map((r) => ({ index: r.index, relevance_score: r.score })),
+          },
+          { "cf-ray": id },
+        );
     }
   }
 
   /** Each API's documented error body. */
-  private error(api: Api, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  private error(
+    api: Api,
+    res: ServerResponse,
+    status: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
     const id = randomUUID();
     const body =
       api === "cohere-v2"
@@ -217,7 +326,11 @@ export class FakeRerankApis {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(text)),
+    ...headers,
+  });
   res.end(text);
 }
 

@@ -27,7 +27,8 @@ function header(headers: unknown, name: string): string | undefined {
 }
 
 function bodyMessage(body: unknown): string {
-  if (body && typeof body === "object" && typeof (body as { message?: unknown }).message === "string") return (body as { message: string }).message;
+  if (body && typeof body === "object" && typeof (body as { message?: unknown }).message === "string")
+    return (body as { message: string }).message;
   return typeof body === "string" && body ? body : "no message";
 }
 
@@ -62,7 +63,12 @@ export async function createProvider(input: CohereRerankerConfig): Promise<Reran
         let response;
         try {
           response = await client.rerank(
-            { model, query, documents: [...documents], ...(config.maxTokensPerDoc ? { maxTokensPerDoc: config.maxTokensPerDoc } : {}) },
+            {
+              model,
+              query,
+              documents: [...documents],
+              ...(config.maxTokensPerDoc ? { maxTokensPerDoc: config.maxTokensPerDoc } : {}),
+            },
             // The timeout is enforced through the signal; the SDK's must not fire first.
             { abortSignal: signal, maxRetries: 0, timeoutInSeconds: config.timeoutMs / 1000 + 60 },
           );
@@ -72,19 +78,33 @@ export async function createProvider(input: CohereRerankerConfig): Promise<Reran
             const body = error.body as { id?: string } | undefined;
             const requestId = body?.id ?? header(headers, "x-request-id");
             if (error.statusCode >= 200 && error.statusCode < 300) {
-              throw new InvalidResponseError("response body is not Cohere's rerank response", requestId, bodyMessage(error.body));
+              throw new InvalidResponseError(
+                "response body is not Cohere's rerank response",
+                requestId,
+                bodyMessage(error.body),
+              );
             }
-            throw new HttpStatusError(error.statusCode, bodyMessage(error.body), requestId, parseRetryAfter(header(headers, "retry-after")));
+            throw new HttpStatusError(
+              error.statusCode,
+              bodyMessage(error.body),
+              requestId,
+              parseRetryAfter(header(headers, "retry-after")),
+            );
           }
           // The SDK wraps every failure of the fetch itself (network, timeout, the fetch's own refusals) in a
           // CohereError; anything else comes from decoding a 200 whose body is not a rerank answer (empty, null).
           if (error instanceof CohereError || error instanceof CohereTimeoutError) throw error;
           throw new InvalidResponseError("response body is not Cohere's rerank response");
         }
-        if (!Array.isArray(response?.results)) throw new InvalidResponseError("response has no results array", response?.id);
+        if (!Array.isArray(response?.results))
+          throw new InvalidResponseError("response has no results array", response?.id);
         return {
           requestId: response.id,
-          results: response.results.map((r) => ({ index: r.index, score: r.relevanceScore, rawScore: r.relevanceScore })),
+          results: response.results.map((r) => ({
+            index: r.index,
+            score: r.relevanceScore,
+            rawScore: r.relevanceScore,
+          })),
         };
       },
     }),

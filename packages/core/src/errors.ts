@@ -46,7 +46,14 @@ export class RerankError extends Error {
   constructor(
     code: RerankErrorCode,
     message: string,
-    options: { provider?: string; cause?: unknown; status?: number; requestId?: string; attempts?: number; retryAfterMs?: number } = {},
+    options: {
+      provider?: string;
+      cause?: unknown;
+      status?: number;
+      requestId?: string;
+      attempts?: number;
+      retryAfterMs?: number;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -63,6 +70,8 @@ export class RerankError extends Error {
  * provider that brings its own), so it checks the shape, not the class.
  */
 export function isRerankError(value: unknown, code?: RerankErrorCode): value is RerankError {
-  const isOne = value instanceof RerankError || (value instanceof Error && value.name === "RerankError" && typeof (value as RerankError).code === "string");
+  const isOne =
+    value instanceof RerankError ||
+    (value instanceof Error && value.name === "RerankError" && typeof (value as RerankError).code === "string");
   return isOne && (code === undefined || (value as RerankError).code === code);
 }

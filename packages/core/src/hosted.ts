@@ -1,7 +1,12 @@
 import pLimit from "p-limit";
 import { RerankError, isRerankError } from "./errors.js";
 import { describeNetworkFailure } from "./network-failure.js";
-import { CrossOriginRedirectError, maxResponseBytesFromEnv, RedirectRefusedError, ResponseTooLargeError } from "./origin-bound-fetch.js";
+import {
+  CrossOriginRedirectError,
+  maxResponseBytesFromEnv,
+  RedirectRefusedError,
+  ResponseTooLargeError,
+} from "./origin-bound-fetch.js";
 import { createRedactor, safeRequestId } from "./redact.js";
 import { RetryAfterTooLongError, TransientError, withRetries, type RetryPolicy } from "./retry.js";
 import type { DocumentScore, ScoringBackend } from "./types.js";
@@ -67,7 +72,13 @@ export interface HostedLimits {
 
 /** The limits a hosted provider's config asks for, with the API's own document limit as default. */
 export function limitsFromConfig(
-  config: { maxDocumentsPerRequest?: number; maxConcurrency: number; timeoutMs: number; maxRetries: number; retryDelayMs: number },
+  config: {
+    maxDocumentsPerRequest?: number;
+    maxConcurrency: number;
+    timeoutMs: number;
+    maxRetries: number;
+    retryDelayMs: number;
+  },
   apiMaxDocuments: number,
   tokens?: TokenBudget,
 ): HostedLimits {
@@ -137,24 +148,41 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
     const where = idNote(requestId);
     const results: unknown = batch?.results;
     if (!Array.isArray(results) || results.length !== sent) {
-      throw fail("INVALID_RESPONSE", `returned ${Array.isArray(results) ? results.length : "no"} results for ${sent} documents${where}`, { status: 200, requestId });
+      throw fail(
+        "INVALID_RESPONSE",
+        `returned ${Array.isArray(results) ? results.length : "no"} results for ${sent} documents${where}`,
+        { status: 200, requestId },
+      );
     }
     const out: (DocumentScore | undefined)[] = new Array(sent);
     for (const r of results as HostedBatchResult["results"]) {
       if (!Number.isInteger(r?.index) || r.index < 0 || r.index >= sent) {
-        throw fail("INVALID_RESPONSE", `returned index ${redactor.excerpt(String(JSON.stringify(r?.index)), 40)}, outside 0..${sent - 1}${where}`, { status: 200, requestId });
+        throw fail(
+          "INVALID_RESPONSE",
+          `returned index ${redactor.excerpt(String(JSON.stringify(r?.index)), 40)}, outside 0..${sent - 1}${where}`,
+          { status: 200, requestId },
+        );
       }
-      if (out[r.index]) throw fail("INVALID_RESPONSE", `returned index ${r.index} twice${where}`, { status: 200, requestId });
+      if (out[r.index])
+        throw fail("INVALID_RESPONSE", `returned index ${r.index} twice${where}`, { status: 200, requestId });
       if (!Number.isFinite(r.score) || r.score < 0 || r.score > 1 || !Number.isFinite(r.rawScore)) {
         const shown = redactor.excerpt(String(JSON.stringify(r.score)), 40);
-        throw fail("INVALID_RESPONSE", `returned score ${shown} for index ${r.index}; expected a number in [0, 1]${where}`, { status: 200, requestId });
+        throw fail(
+          "INVALID_RESPONSE",
+          `returned score ${shown} for index ${r.index}; expected a number in [0, 1]${where}`,
+          { status: 200, requestId },
+        );
       }
       out[r.index] = { score: r.score, rawScore: r.rawScore };
     }
     return out as DocumentScore[];
   };
 
-  const request = async (query: string, documents: readonly string[], signal: AbortSignal | undefined): Promise<DocumentScore[]> => {
+  const request = async (
+    query: string,
+    documents: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<DocumentScore[]> => {
     let attempts = 0;
     const started = performance.now();
     // The status of every failed attempt (0: no HTTP answer), for telemetry.
@@ -180,10 +208,18 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
         requestId = id ?? requestId;
         const text = redactor.excerpt(String(error.message), SERVER_TEXT);
         if (error.status === 429 || error.status >= 500) {
-          return new TransientError(`HTTP ${error.status}: ${text}`, { status: error.status, requestId: id, retryAfterMs: error.retryAfterMs });
+          return new TransientError(`HTTP ${error.status}: ${text}`, {
+            status: error.status,
+            requestId: id,
+            retryAfterMs: error.retryAfterMs,
+          });
         }
         const ids = id ? `, request id ${id}` : "";
-        return fail("PROVIDER_ERROR", `HTTP ${error.status}${ids}: ${text}${hint(error.status, provider)}`, { status: error.status, requestId: id, attempts });
+        return fail("PROVIDER_ERROR", `HTTP ${error.status}${ids}: ${text}${hint(error.status, provider)}`, {
+          status: error.status,
+          requestId: id,
+          attempts,
+        });
       }
       if (isRerankError(error)) return error;
       const tooLarge = inCauses(error, ResponseTooLargeError);
@@ -192,8 +228,8 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
       if (crossOrigin) {
         return fail(
           "PROVIDER_ERROR",
-          `${crossOrigin.message}; not followed, so the API key and headers were not sent there. If ${crossOrigin.to} is the ` +
-            `right server, configure it as the base URL`,
+          `${crossOrigin.message}; not followed, so the API key and headers were not sent there. ` +
+            `If ${crossOrigin.to} is the right server, configure it as the base URL`,
           { status: crossOrigin.status, attempts },
         );
       }
@@ -203,7 +239,11 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
         const id = cleanId(error.requestId);
         requestId = id ?? requestId;
         const body = error.body === undefined ? "" : `: ${JSON.stringify(redactor.excerpt(error.body, 120))}`;
-        return fail("INVALID_RESPONSE", `${redactor.excerpt(error.message, SERVER_TEXT)}${body}${idNote(id)}`, { status: 200, requestId: id, attempts });
+        return fail("INVALID_RESPONSE", `${redactor.excerpt(error.message, SERVER_TEXT)}${body}${idNote(id)}`, {
+          status: 200,
+          requestId: id,
+          attempts,
+        });
       }
       if (timedOut) return new TransientError(`no response from ${host} within ${limits.timeoutMs} ms`);
       const network = describeNetworkFailure(error);
@@ -252,7 +292,9 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
           ...(code === "RATE_LIMITED" && retryAfterMs !== undefined ? { retryAfterMs } : {}),
         });
       }
-      throw fail("PROVIDER_ERROR", redactor.excerpt((error as Error)?.message ?? String(error), SERVER_TEXT), { attempts });
+      throw fail("PROVIDER_ERROR", redactor.excerpt((error as Error)?.message ?? String(error), SERVER_TEXT), {
+        attempts,
+      });
     }
   };
 
@@ -263,7 +305,9 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
       const ranges = planRequests(query, documents, limits.maxDocumentsPerRequest, limits.tokens, provider);
       const limit = pLimit(limits.maxConcurrency);
       try {
-        const parts = await Promise.all(ranges.map(([start, end]) => limit(() => request(query, documents.slice(start, end), signal))));
+        const parts = await Promise.all(
+          ranges.map(([start, end]) => limit(() => request(query, documents.slice(start, end), signal))),
+        );
         return parts.flat();
       } finally {
         // After a failure, requests not yet started would only be thrown away.
@@ -273,10 +317,18 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
   };
 }
 
-/** The API key from the config, else from the provider's environment variable; a clear error naming both when neither is set. */
+/**
+ * The API key from the config, else from the provider's environment variable; a clear error naming both when
+ * neither is set.
+ */
 export function requireApiKey(configured: string | undefined, variable: string, provider: string): string {
   const key = configured ?? process.env[variable]?.trim();
-  if (!key) throw new RerankError("INVALID_CONFIG", `the ${provider} provider needs an API key: pass apiKey or set ${variable}`, { provider });
+  if (!key)
+    throw new RerankError(
+      "INVALID_CONFIG",
+      `the ${provider} provider needs an API key: pass apiKey or set ${variable}`,
+      { provider },
+    );
   return key;
 }
 

@@ -20,7 +20,10 @@ export function maxResponseBytesFromEnv(env: NodeJS.ProcessEnv = process.env): n
   if (!raw) return DEFAULT_MAX_RESPONSE_BYTES;
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new RerankError("INVALID_CONFIG", `CROSSRANK_MAX_RESPONSE_BYTES must be a positive whole number of bytes, got ${JSON.stringify(raw.slice(0, 20))}`);
+    throw new RerankError(
+      "INVALID_CONFIG",
+      `CROSSRANK_MAX_RESPONSE_BYTES must be a positive whole number of bytes, got ${JSON.stringify(raw.slice(0, 20))}`,
+    );
   }
   return n;
 }
@@ -59,18 +62,24 @@ export function configuredUrl(value: string, provider: string, field: string): U
   try {
     url = new URL(value);
   } catch {
-    throw new RerankError("INVALID_CONFIG", `config.${field} of the ${provider} provider is not a valid URL`, { provider });
+    throw new RerankError("INVALID_CONFIG", `config.${field} of the ${provider} provider is not a valid URL`, {
+      provider,
+    });
   }
   if (url.username || url.password) {
     throw new RerankError(
       "INVALID_CONFIG",
-      `config.${field} of the ${provider} provider has credentials in it (user:password@ before the host ${url.host}); ` +
-        `remove them and pass the key as apiKey or in headers (e.g. { authorization: "Basic …" })`,
+      `config.${field} of the ${provider} provider has credentials in it (user:password@ before the host ` +
+        `${url.host}); remove them and pass the key as apiKey or in headers (e.g. { authorization: "Basic …" })`,
       { provider },
     );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new RerankError("INVALID_CONFIG", `config.${field} of the ${provider} provider must be an http: or https: URL, got ${url.protocol}`, { provider });
+    throw new RerankError(
+      "INVALID_CONFIG",
+      `config.${field} of the ${provider} provider must be an http: or https: URL, got ${url.protocol}`,
+      { provider },
+    );
   }
   return url;
 }
@@ -127,19 +136,27 @@ export function originBoundFetch(origin: string, maxResponseBytes: number = DEFA
       throw new RedirectRefusedError(`a request to ${new URL(url).origin} was refused: only ${allowed} is configured`);
     }
     for (let hop = 0; ; hop++) {
-      const response = await fetch(input instanceof Request && hop === 0 ? input : url, { ...init, redirect: "manual" });
+      const response = await fetch(input instanceof Request && hop === 0 ? input : url, {
+        ...init,
+        redirect: "manual",
+      });
       if (REDIRECT_STATUSES.has(response.status) && response.headers.has("location")) {
         await response.body?.cancel().catch(() => undefined);
         let target: URL;
         try {
           target = new URL(response.headers.get("location")!, url);
         } catch {
-          throw new RedirectRefusedError(`the server at ${allowed} redirected (HTTP ${response.status}) to a Location that is not a URL`);
+          throw new RedirectRefusedError(
+            `the server at ${allowed} redirected (HTTP ${response.status}) to a Location that is not a URL`,
+          );
         }
         if (target.origin !== allowed) throw new CrossOriginRedirectError(allowed, target.origin, response.status);
-        if (hop + 1 > MAX_REDIRECTS) throw new RedirectRefusedError(`the server at ${allowed} redirected more than ${MAX_REDIRECTS} times`);
+        if (hop + 1 > MAX_REDIRECTS)
+          throw new RedirectRefusedError(`the server at ${allowed} redirected more than ${MAX_REDIRECTS} times`);
         if (init?.body instanceof ReadableStream) {
-          throw new RedirectRefusedError(`the server at ${allowed} redirected (HTTP ${response.status}) a request whose body cannot be sent twice`);
+          throw new RedirectRefusedError(
+            `the server at ${allowed} redirected (HTTP ${response.status}) a request whose body cannot be sent twice`,
+          );
         }
         url = target.href;
         continue;

@@ -37,7 +37,13 @@ export async function postJson(
   });
   const requestId = REQUEST_ID_HEADERS.map((h) => response.headers.get(h)).find((v) => v) ?? undefined;
   const text = await response.text();
-  if (!response.ok) throw new HttpStatusError(response.status, errorMessage(text), requestId, parseRetryAfter(response.headers.get("retry-after")));
+  if (!response.ok)
+    throw new HttpStatusError(
+      response.status,
+      errorMessage(text),
+      requestId,
+      parseRetryAfter(response.headers.get("retry-after")),
+    );
   try {
     return { json: JSON.parse(text), text, requestId };
   } catch {

@@ -1,7 +1,7 @@
 /** What a configured secret is replaced with wherever crossrank writes text. */
 export const REDACTED = "[redacted]";
 
-/** Text with every configured secret taken out; `excerpt` cuts only after redacting, so no secret is left half-shown. */
+/** Takes every configured secret out of text; `excerpt` cuts only after redacting, so none is left half-shown. */
 export interface Redactor {
   redact(text: string): string;
   /** At most `max` characters of `text`, redacted. */

@@ -24,7 +24,11 @@ export class RetryAfterTooLongError extends TransientError {
     /** The longest wait that was allowed at that point. */
     readonly allowedMs: number,
   ) {
-    super(`${original.message}; the server asks to wait ${seconds(original.details.retryAfterMs!)}, longer than the ${seconds(allowedMs)} crossrank may wait`, original.details);
+    super(
+      `${original.message}; the server asks to wait ${seconds(original.details.retryAfterMs!)}, ` +
+        `longer than the ${seconds(allowedMs)} crossrank may wait`,
+      original.details,
+    );
   }
 }
 

@@ -45,7 +45,12 @@ export async function createProvider(input: HttpRerankerConfig): Promise<RerankP
         });
         checkResultCount(wire.entries(json), documents.length, requestId);
         const results = wire.parse(json);
-        if (!results) throw new InvalidResponseError(`response is not a ${config.api === "tei" ? "TEI /rerank" : "Cohere-compatible /v1/rerank"} answer`, requestId, text);
+        if (!results)
+          throw new InvalidResponseError(
+            `response is not a ${config.api === "tei" ? "TEI /rerank" : "Cohere-compatible /v1/rerank"} answer`,
+            requestId,
+            text,
+          );
         return { results, requestId };
       },
     }),

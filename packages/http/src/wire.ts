@@ -16,18 +16,28 @@ export interface WireFormat {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-const cohereResponse = z.object({ results: z.array(z.object({ index: z.number(), relevance_score: z.number() }).loose()) }).loose();
+const cohereResponse = z
+  .object({ results: z.array(z.object({ index: z.number(), relevance_score: z.number() }).loose()) })
+  .loose();
 const teiResponse = z.array(z.object({ index: z.number(), score: z.number() }).loose());
 
 /** Cohere-compatible POST /v1/rerank (vLLM, Infinity, Jina, LocalAI, …): relevance_score is already in [0, 1]. */
 export const cohereWire: WireFormat = {
   path: "/v1/rerank",
   defaultMaxDocuments: 100,
-  body: (model, query, documents) => ({ ...(model ? { model } : {}), query, documents, top_n: documents.length, return_documents: false }),
+  body: (model, query, documents) => ({
+    ...(model ? { model } : {}),
+    query,
+    documents,
+    top_n: documents.length,
+    return_documents: false,
+  }),
   entries: (json) => (json as { results?: unknown } | null)?.results,
   parse(json) {
     const parsed = cohereResponse.safeParse(json);
-    return parsed.success ? parsed.data.results.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score })) : undefined;
+    return parsed.success
+      ? parsed.data.results.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score }))
+      : undefined;
   },
 };
 
@@ -43,6 +53,8 @@ export const teiWire: WireFormat = {
   entries: (json) => json,
   parse(json) {
     const parsed = teiResponse.safeParse(json);
-    return parsed.success ? parsed.data.map((r) => ({ index: r.index, score: sigmoid(r.score), rawScore: r.score })) : undefined;
+    return parsed.success
+      ? parsed.data.map((r) => ({ index: r.index, score: sigmoid(r.score), rawScore: r.score }))
+      : undefined;
   },
 };

@@ -21,7 +21,9 @@ export const DEFAULT_MODEL = "jina-reranker-v2-base-multilingual";
  */
 export const MAX_DOCUMENTS_PER_REQUEST = 1000;
 
-const response = z.object({ results: z.array(z.object({ index: z.number(), relevance_score: z.number() }).loose()) }).loose();
+const response = z
+  .object({ results: z.array(z.object({ index: z.number(), relevance_score: z.number() }).loose()) })
+  .loose();
 
 /**
  * The "jina" provider: Jina AI's `POST /v1/rerank`. Jina cuts a query + document longer than the model's input
@@ -46,11 +48,23 @@ export async function createProvider(input: JinaRerankerConfig): Promise<RerankP
       limits: hostedLimits,
       async send(query, documents, signal) {
         const body = { model, query, documents, top_n: documents.length, return_documents: false };
-        const { json, text, requestId } = await postJson(endpoint, { headers, body, signal, maxResponseBytes: hostedLimits.maxResponseBytes });
+        const { json, text, requestId } = await postJson(endpoint, {
+          headers,
+          body,
+          signal,
+          maxResponseBytes: hostedLimits.maxResponseBytes,
+        });
         checkResultCount((json as { results?: unknown } | null)?.results, documents.length, requestId);
         const parsed = response.safeParse(json);
         if (!parsed.success) throw new InvalidResponseError("response is not Jina's rerank answer", requestId, text);
-        return { requestId, results: parsed.data.results.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score })) };
+        return {
+          requestId,
+          results: parsed.data.results.map((r) => ({
+            index: r.index,
+            score: r.relevance_score,
+            rawScore: r.relevance_score,
+          })),
+        };
       },
     }),
   );

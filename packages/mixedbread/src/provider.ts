@@ -61,11 +61,19 @@ export async function createProvider(input: MixedbreadRerankerConfig): Promise<R
       async send(query, documents, signal) {
         let response;
         try {
-          response = await client.rerank({ model, query, input: [...documents], top_k: documents.length, return_input: false }, { signal, maxRetries: 0 });
+          response = await client.rerank(
+            { model, query, input: [...documents], top_k: documents.length, return_input: false },
+            { signal, maxRetries: 0 },
+          );
         } catch (error) {
           if (error instanceof APIError && error.status !== undefined) {
             const requestId = error.headers?.get("x-request-id") ?? undefined;
-            throw new HttpStatusError(error.status, errorMessage(error.error, error.message), requestId, parseRetryAfter(error.headers?.get("retry-after")));
+            throw new HttpStatusError(
+              error.status,
+              errorMessage(error.error, error.message),
+              requestId,
+              parseRetryAfter(error.headers?.get("retry-after")),
+            );
           }
           // Not the parser's message: it quotes the start of the body, cut where a key the server echoed may be.
           if (error instanceof SyntaxError) throw new InvalidResponseError("response body is not JSON");

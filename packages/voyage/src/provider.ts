@@ -34,7 +34,9 @@ export const TOKEN_LIMITS: Record<string, { perRequest: number; perPair: number 
 /** A model the table does not know gets the smallest limits, so a request is never planned over its real one. */
 const UNKNOWN_MODEL_LIMITS = { perRequest: 300_000, perPair: 4_000 };
 
-const response = z.object({ data: z.array(z.object({ index: z.number(), relevance_score: z.number() }).loose()) }).loose();
+const response = z
+  .object({ data: z.array(z.object({ index: z.number(), relevance_score: z.number() }).loose()) })
+  .loose();
 
 /**
  * The "voyage" provider: Voyage AI's `POST /v1/rerank`. Requests are planned within Voyage's document and token
@@ -66,11 +68,23 @@ export async function createProvider(input: VoyageRerankerConfig): Promise<Reran
       limits: hostedLimits,
       async send(query, documents, signal) {
         const body = { query, documents, model, truncation: config.truncation, return_documents: false };
-        const { json, text, requestId } = await postJson(endpoint, { headers, body, signal, maxResponseBytes: hostedLimits.maxResponseBytes });
+        const { json, text, requestId } = await postJson(endpoint, {
+          headers,
+          body,
+          signal,
+          maxResponseBytes: hostedLimits.maxResponseBytes,
+        });
         checkResultCount((json as { data?: unknown } | null)?.data, documents.length, requestId);
         const parsed = response.safeParse(json);
         if (!parsed.success) throw new InvalidResponseError("response is not Voyage's rerank answer", requestId, text);
-        return { requestId, results: parsed.data.data.map((r) => ({ index: r.index, score: r.relevance_score, rawScore: r.relevance_score })) };
+        return {
+          requestId,
+          results: parsed.data.data.map((r) => ({
+            index: r.index,
+            score: r.relevance_score,
+            rawScore: r.relevance_score,
+          })),
+        };
       },
     }),
   );
