@@ -251,7 +251,12 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
     }
     const limit = expectedSize ?? options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
-    await makeDirBelow(root, dirname(dest));
+    try {
+      await makeDirBelow(root, dirname(dest));
+    } catch (error) {
+      await response.body.cancel();
+      throw error;
+    }
     const sha256 = createHash("sha256");
     let downloaded = 0;
     const meter = new Transform({
@@ -273,7 +278,10 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
     });
     const temp = tempName(dest, "part");
     try {
-      const handle = await createExclusive(temp);
+      const handle = await createExclusive(temp).catch(async (error: unknown) => {
+        await response.body!.cancel();
+        throw error;
+      });
       stall.arm(host, `the rest of ${file.path}`);
       try {
         await pipeline(
