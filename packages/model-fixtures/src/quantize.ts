@@ -9,6 +9,8 @@ import type { Dense } from "./weights.js";
  */
 export const WEIGHT_QMAX = 64;
 export const ACTIVATION_QMAX = 255;
+/** The smallest normal float32: onnxruntime's quantizer uses a scale of 1 below it rather than divide by ~0. */
+const FLOAT32_TINY = 2 ** -126;
 
 export interface QuantizedDense {
   /** [inFeatures, outFeatures] row-major, each in [-WEIGHT_QMAX, WEIGHT_QMAX]. */
@@ -31,7 +33,8 @@ export function quantizeDense(d: Dense): QuantizedDense {
     let max = 0;
     for (let i = 0; i < rows; i++) max = Math.max(max, Math.abs(weight[i * cols + o]!));
     // (rmax - rmin) / (qmax - qmin) with the range made symmetric: absmax / 64, computed in float32.
-    scales[o] = max === 0 ? 1 : Math.fround((2 * max) / (2 * WEIGHT_QMAX));
+    const scale = Math.fround((2 * max) / (2 * WEIGHT_QMAX));
+    scales[o] = scale < FLOAT32_TINY ? 1 : scale;
   }
   const q = new Int8Array(rows * cols);
   for (let i = 0; i < rows; i++) {
