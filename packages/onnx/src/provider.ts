@@ -229,7 +229,7 @@ class PairScorer {
       pairs: rows.length,
       tokens: rows.reduce((sum, u) => sum + unique[u]!.ids.length, 0),
       paddedTokens: rows.length * width,
-      // The run itself: every batch of the call is queued at once, so wall time since then includes waiting.
+      // The run itself: a call's batches queue ahead of the workers, so wall time since queueing includes waiting.
       durationMs: logits.runMs,
     });
     const labels = this.model.numLabels;
