@@ -52,15 +52,21 @@ function fieldKind(provider: ProviderName, key: string): FieldKind | undefined {
   return type === "string" || type === "enum" ? "string" : "other";
 }
 
+const settable = new Map<ProviderName, string[]>();
+
 /** The options a string can set for a provider, for messages and suggestions. */
 function settableOptions(provider: ProviderName): string[] {
+  const known = settable.get(provider);
+  if (known) return known;
   const keys = Object.keys(PROVIDERS[provider].schema.shape).filter(
     (key) =>
       !["provider", "fallback", "cache"].includes(key) &&
       fieldKind(provider, key) !== "other" &&
       !SECRET_OPTION.test(key),
   );
-  return [...keys, "cache", "cache.max", "cache.ttlMs"];
+  const options = [...keys, "cache", "cache.max", "cache.ttlMs"];
+  settable.set(provider, options);
+  return options;
 }
 
 /** Where a provider's API key goes instead of a config string. */
@@ -104,7 +110,7 @@ function parseMember(text: string, problems: string[], label: string): ParsedCon
   }
   if (!isProviderName(name)) {
     // The name is not echoed: a misplaced secret would otherwise end up in a log.
-    const suggestion = closest(name, Object.keys(PROVIDERS));
+    const suggestion = problems.length < MAX_PROBLEMS ? closest(name, Object.keys(PROVIDERS)) : undefined;
     const hint = suggestion ? `did you mean "${suggestion}"?` : `expected one of ${providerList()}`;
     problems.push(`${label} names an unknown provider; ${hint}`);
     return undefined;
@@ -167,7 +173,9 @@ function parseOptions(query: string, { provider, config, fromBody, problems, lab
       }
     } else {
       const kind = fieldKind(provider, key);
-      if (kind === undefined) {
+      if (kind === undefined && problems.length >= MAX_PROBLEMS) {
+        problems.push("an unknown option"); // Only counted: no suggestion is worked out for what is not shown.
+      } else if (kind === undefined) {
         // Echoed only when it is a typo of a real option: an arbitrary key could be a misplaced secret.
         const suggestion = closest(key, settableOptions(provider));
         // The likely cause for http: the server's URL has a query string of its own.
