@@ -44,10 +44,27 @@ function isTlsCode(code: string): boolean {
   return /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME/i.test(code);
 }
 
+/** The message of the last error in the `cause` chain: "fetch failed" says less than what it wraps. */
+function deepestMessage(error: unknown): string {
+  let message = String((error as Error)?.message ?? error);
+  let e: unknown = (error as { cause?: unknown })?.cause;
+  for (let depth = 0; depth < 8 && e; depth++, e = (e as { cause?: unknown }).cause) {
+    const m = (e as { message?: unknown }).message;
+    if (typeof m === "string" && m) message = m;
+  }
+  return message;
+}
+
 /** Names the cause of a network error the way an operator needs it; a TLS failure is not retried. */
 export function describeNetworkFailure(error: unknown): NetworkFailure {
   const found = causeCode(error);
-  if (!found) return { code: undefined, reason: (error as Error)?.message || String(error), maxRetries: undefined };
+  if (!found) {
+    const message = deepestMessage(error);
+    // fetch will not connect to ports the Fetch standard blocks (1, 9, 25, 6000, …): trying again cannot help.
+    if (message === "bad port")
+      return { code: undefined, reason: "fetch refuses this port (blocked by the Fetch standard)", maxRetries: 0 };
+    return { code: undefined, reason: message, maxRetries: undefined };
+  }
   const known = REASONS[found.code];
   if (known) return { code: found.code, reason: known[0], maxRetries: known[1] };
   if (isTlsCode(found.code)) return { code: found.code, reason: `TLS failed: ${found.message}`, maxRetries: 0 };
