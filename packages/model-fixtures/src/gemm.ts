@@ -1,5 +1,6 @@
 import onnxProto from "onnx-proto";
 import { GraphBuilder } from "./graph.js";
+import { WEIGHT_QMAX } from "./quantize.js";
 import { SeededRandom } from "./random.js";
 
 const { onnx } = onnxProto;
@@ -28,7 +29,8 @@ export function buildGemmModel({ m, k, n }: GemmShape, dtype: "fp32" | "q8"): Ui
     output = g.op("MatMul", ["A", b]);
     outputType = T.FLOAT;
   } else {
-    const b = g.int8("B", [k, n], Int8Array.from({ length: k * n }, () => Math.round((random() - 0.5) * 254)));
+    // 7-bit weights, as the quantized cross-encoders have them (quantize.ts); speed does not depend on the values.
+    const b = g.int8("B", [k, n], Int8Array.from({ length: k * n }, () => Math.round((random() - 0.5) * 2 * WEIGHT_QMAX)));
     const bZero = g.int8("B_zero_point", [], Int8Array.of(0));
     const [aq, , aZero] = g.node("DynamicQuantizeLinear", ["A"], {}, 3);
     output = g.op("MatMulInteger", [aq!, b, aZero!, bZero]);
