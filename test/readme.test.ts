@@ -29,7 +29,7 @@ describe("README", () => {
         expect(readme, `option ${key}`).toMatch(new RegExp(`\\| \`${key}\` \\||\`${key}\` \\(`));
       }
     }
-    for (const variable of ["COHERE_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY", "CROSSRANK_PROVIDER", "CROSSRANK_MODEL", "CROSSRANK_OFFLINE", "HF_TOKEN", "HF_ENDPOINT"]) {
+    for (const variable of ["COHERE_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY", "CROSSRANK_PROVIDER", "CROSSRANK_CONFIG", "CO_API_KEY", "CROSSRANK_HUB_TIMEOUT_MS", "CROSSRANK_REQUIRE_DIGEST", "CROSSRANK_MAX_RESPONSE_BYTES", "CROSSRANK_MODEL", "CROSSRANK_OFFLINE", "HF_TOKEN", "HF_ENDPOINT"]) {
       expect(readme).toContain(`| \`${variable}\``);
     }
   });
