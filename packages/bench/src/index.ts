@@ -124,7 +124,8 @@ export async function runBench(options: BenchOptions): Promise<{ peak: MachinePe
   // Measured at the configurations' thread count, so that a share of it compares like with like.
   const threads = options.threads ?? defaultThreads();
   const cpu = readCpu();
-  const peak: MachinePeaks = { measured: await measureGemmPeak({ threads }), spec: specPeak(cpu), int8Path: int8Path(cpu) };
+  const measured = await measureGemmPeak({ threads });
+  const peak: MachinePeaks = { measured, spec: specPeak(cpu), int8Path: int8Path(cpu) };
   const { statSync } = await import("node:fs");
   const summaries: ConfigSummary[] = [];
   for (const shape of options.shapes) {

@@ -32,7 +32,8 @@ export function readCpu(): CpuReport {
   } catch {
     // Not Linux.
   }
-  return { model: info[0]?.model?.trim() || "unknown CPU", cores: info.length, speedMhz: info[0]?.speed ?? 0, cpuinfo, arch: process.arch };
+  const model = info[0]?.model?.trim() || "unknown CPU";
+  return { model, cores: info.length, speedMhz: info[0]?.speed ?? 0, cpuinfo, arch: process.arch };
 }
 
 /** The words of the first cpuinfo line with this key ("flags" on x86 Linux, "Features" on arm64 Linux). */

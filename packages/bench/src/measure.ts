@@ -46,7 +46,17 @@ const request = JSON.parse(process.argv[2]!) as MeasureRequest;
 const shape = SHAPES[request.shape];
 const data = await loadDl19(request.dataDir, request.queries);
 const stall = monitorEventLoopDelay({ resolution: 5 });
-const result: MeasureResult = { request, queryMs: [], pairs: 0, realTokens: 0, paddedTokens: 0, flops: 0, peakRssMb: 0, maxStallMs: 0, int8Path: int8Path(readCpu()) };
+const result: MeasureResult = {
+  request,
+  queryMs: [],
+  pairs: 0,
+  realTokens: 0,
+  paddedTokens: 0,
+  flops: 0,
+  peakRssMb: 0,
+  maxStallMs: 0,
+  int8Path: int8Path(readCpu()),
+};
 const countTokens = (lengths: number[]) => {
   result.pairs += lengths.length;
   for (const l of lengths) {

@@ -30,7 +30,8 @@ export function buildGemmModel({ m, k, n }: GemmShape, dtype: "fp32" | "q8"): Ui
     outputType = T.FLOAT;
   } else {
     // 7-bit weights, as the quantized cross-encoders have them (quantize.ts); speed does not depend on the values.
-    const b = g.int8("B", [k, n], Int8Array.from({ length: k * n }, () => Math.round((random() - 0.5) * 2 * WEIGHT_QMAX)));
+    const weight = () => Math.round((random() - 0.5) * 2 * WEIGHT_QMAX);
+    const b = g.int8("B", [k, n], Int8Array.from({ length: k * n }, weight));
     const bZero = g.int8("B_zero_point", [], Int8Array.of(0));
     const [aq, , aZero] = g.node("DynamicQuantizeLinear", ["A"], {}, 3);
     output = g.op("MatMulInteger", [aq!, b, aZero!, bZero]);

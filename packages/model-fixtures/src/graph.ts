@@ -87,10 +87,9 @@ function quantizedMatMul(g: GraphBuilder, input: string, d: Dense, name: string)
 
 function linear(g: GraphBuilder, input: string, d: Dense, name: string, dtype: Dtype): string {
   const bias = g.float(`${name}.bias`, [d.outFeatures], d.bias);
+  const weight = () => g.float(`${name}.weight`, [d.inFeatures, d.outFeatures], d.weight);
   const product =
-    dtype === "fp32"
-      ? g.op("MatMul", [input, g.float(`${name}.weight`, [d.inFeatures, d.outFeatures], d.weight)], {}, `${name}/MatMul`)
-      : quantizedMatMul(g, input, d, name);
+    dtype === "fp32" ? g.op("MatMul", [input, weight()], {}, `${name}/MatMul`) : quantizedMatMul(g, input, d, name);
   return g.op("Add", [product, bias], {}, `${name}/Add`);
 }
 

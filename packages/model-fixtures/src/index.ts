@@ -1,4 +1,10 @@
-export { writeFixtureModel, FIXTURE_NOTICE, FIXTURE_FORMAT, type FixtureModel, type FixtureOptions } from "./generate.js";
+export {
+  writeFixtureModel,
+  FIXTURE_NOTICE,
+  FIXTURE_FORMAT,
+  type FixtureModel,
+  type FixtureOptions,
+} from "./generate.js";
 export { referenceLogits, type ReferenceInput, type ReferenceOptions } from "./reference.js";
 export { quantizeDense, dynamicQuantize, WEIGHT_QMAX, type QuantizedDense } from "./quantize.js";
 export { SHAPES, VARIANTS, DTYPES, type ShapeName, type Variant, type Dtype, type ModelShape } from "./shapes.js";

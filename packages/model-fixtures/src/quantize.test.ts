@@ -16,9 +16,9 @@ const activation = value.filter((v) => v === 0 || Math.abs(v) >= 2 ** -100);
 const dense = fc
   .record({ rows: fc.integer({ min: 1, max: 12 }), cols: fc.integer({ min: 1, max: 6 }) })
   .chain(({ rows, cols }) =>
-    fc.array(value, { minLength: rows * cols, maxLength: rows * cols }).map(
-      (w): Dense => ({ weight: Float32Array.from(w), bias: new Float32Array(cols), inFeatures: rows, outFeatures: cols }),
-    ),
+    fc.array(value, { minLength: rows * cols, maxLength: rows * cols }).map((w): Dense => {
+      return { weight: Float32Array.from(w), bias: new Float32Array(cols), inFeatures: rows, outFeatures: cols };
+    }),
   );
 
 describe("per-channel reduce-range weights", () => {

@@ -65,7 +65,8 @@ export function dynamicQuantize(values: ArrayLike<number>): QuantizedActivation 
   const zeroPoint = roundHalfEven(Math.max(0, Math.min(ACTIVATION_QMAX, Math.fround(0 - min / scale))));
   const q = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    q[i] = Math.max(0, Math.min(ACTIVATION_QMAX, roundHalfEven(Math.fround(Math.fround(values[i]!) / scale)) + zeroPoint));
+    const stepped = roundHalfEven(Math.fround(Math.fround(values[i]!) / scale)) + zeroPoint;
+    q[i] = Math.max(0, Math.min(ACTIVATION_QMAX, stepped));
   }
   return { q, scale, zeroPoint };
 }

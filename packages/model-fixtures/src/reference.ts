@@ -118,8 +118,11 @@ export function referenceLogits(w: BertWeights, input: ReferenceInput, options: 
     const attended = project(ctx, layer.attentionOutput, dtype).map((o, i) =>
       norm(o.map((v, d) => v + x[i]![d]!), layer.attentionNorm, w.layerNormEps),
     );
-    const inter = project(attended, layer.intermediate, dtype).map((h) => h.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))));
-    x = project(inter, layer.output, dtype).map((o, i) => norm(o.map((v, d) => v + attended[i]![d]!), layer.outputNorm, w.layerNormEps));
+    const gelu = (v: number) => 0.5 * v * (1 + erf(v / Math.SQRT2));
+    const inter = project(attended, layer.intermediate, dtype).map((h) => h.map(gelu));
+    x = project(inter, layer.output, dtype).map((o, i) =>
+      norm(o.map((v, d) => v + attended[i]![d]!), layer.outputNorm, w.layerNormEps),
+    );
   }
   const pooled = project([x[0]!], w.pooler, dtype)[0]!.map(Math.tanh);
   return Array.from(project([pooled], w.classifier, dtype)[0]!);
