@@ -22,9 +22,10 @@ export interface FixtureModel {
 
 /**
  * Changes whenever the generator writes a different graph for the same options (a cache of generated folders
- * compares it): 2 = per-channel reduce-range q8 and the two-Unsqueeze attention mask.
+ * compares it): 2 = per-channel reduce-range q8 and the two-Unsqueeze attention mask; 3 = XLM-R positions from
+ * input_ids.
  */
-export const FIXTURE_FORMAT = "crossrank-model-fixtures/2";
+export const FIXTURE_FORMAT = "crossrank-model-fixtures/3";
 
 export const FIXTURE_NOTICE =
   "crossrank test fixture: seeded random weights with a real model's shapes. It ranks nothing; use it only to test and benchmark plumbing.";

@@ -38,14 +38,17 @@ interface Batch {
 const ALL: Batch = { ids: SEQUENCES.map((s) => s.ids), types: SEQUENCES.map((s) => s.types) };
 const alone = (i: number): Batch => ({ ids: [SEQUENCES[i]!.ids], types: [SEQUENCES[i]!.types] });
 
-/** The feeds of a right-padded batch, as plain arrays (so that a child process can rebuild them). */
+/**
+ * The feeds of a right-padded batch, as plain arrays (so that a child process can rebuild them). Padding is the
+ * pad token: [PAD] = 0 for BERT, <pad> = 1 for XLM-R (the variant without token types), as a tokenizer pads.
+ */
 function feedsOf(batch: Batch, withTypes: boolean): Record<string, { data: number[]; dims: number[] }> {
   const width = Math.max(...batch.ids.map((s) => s.length));
-  const pad = (rows: number[][], fill: (r: number, t: number) => number) =>
-    rows.flatMap((row, r) => Array.from({ length: width }, (_, t) => (t < row.length ? fill(r, t) : 0)));
+  const pad = (rows: number[][], fill: (r: number, t: number) => number, padding = 0) =>
+    rows.flatMap((row, r) => Array.from({ length: width }, (_, t) => (t < row.length ? fill(r, t) : padding)));
   const dims = [batch.ids.length, width];
   const feeds: Record<string, { data: number[]; dims: number[] }> = {
-    input_ids: { data: pad(batch.ids, (r, t) => batch.ids[r]![t]!), dims },
+    input_ids: { data: pad(batch.ids, (r, t) => batch.ids[r]![t]!, withTypes ? 0 : 1), dims },
     attention_mask: { data: pad(batch.ids, () => 1), dims },
   };
   if (withTypes) feeds.token_type_ids = { data: pad(batch.types, (r, t) => batch.types[r]![t]!), dims };
@@ -241,6 +244,19 @@ describe("fixture generator", () => {
       next = consumer(next[0]!.output![0]!);
     }
     expect(path).toEqual(["Unsqueeze", "Unsqueeze", "Cast", "Sub", "Mul"]);
+  });
+
+  it("numbers XLM-R positions from input_ids != padding_idx, as RoBERTa's embeddings do", async () => {
+    const model = await writeFixtureModel({ shape: "tiny", variant: "xlmr", out: await tempDir() });
+    const graph = onnxProto.onnx.ModelProto.decode(await readFile(join(model.dir, "onnx/model.onnx"))).graph!;
+    const producer = (output: string) => graph.node!.find((n) => n.output!.includes(output));
+    const cumsum = graph.node!.find((n) => n.opType === "CumSum")!;
+    const chain: string[] = [];
+    for (let n = producer(cumsum.input![0]!); n && chain.length < 4; n = producer(n.input![0]!)) chain.push(n.opType!);
+    expect(chain).toEqual(["Cast", "Not", "Equal"]);
+    const equal = graph.node!.find((n) => n.opType === "Equal")!;
+    expect(equal.input![0]).toBe("input_ids");
+    expect(graph.node!.some((n) => n.input!.includes("attention_mask") && n.opType === "CumSum")).toBe(false);
   });
 
   it("quantizes as transformers.js and Optimum do: per-channel 7-bit weights, one quantizer per tensor", async () => {

@@ -124,11 +124,15 @@ export function buildModel(w: BertWeights, dtype: Dtype, producer: string): Uint
   let x = g.op("Gather", [wordEmb, "input_ids"], {}, "/embeddings/word_embeddings/Gather");
 
   if (xlmr) {
-    // RoBERTa numbers real tokens from padding_idx + 1 and gives padding the padding index.
-    const mask = "attention_mask";
-    const cum = g.op("CumSum", [mask, g.int64("embeddings.cumsum_axis", [], [1])], {}, "/embeddings/CumSum");
-    const masked = g.op("Mul", [cum, mask], {}, "/embeddings/Mul");
-    const ids = g.op("Add", [masked, g.int64("embeddings.padding_idx", [], [w.paddingIdx])], {}, "/embeddings/Add_pos");
+    // RoBERTa numbers real tokens from padding_idx + 1 and gives padding the padding index, finding padding in
+    // input_ids (create_position_ids_from_input_ids), not in the attention mask; torch exports it this way.
+    const padIdx = g.int64("embeddings.padding_idx", [], [w.paddingIdx]);
+    const isPad = g.op("Equal", ["input_ids", padIdx], {}, "/embeddings/Equal");
+    const notPad = g.op("Cast", [g.op("Not", [isPad], {}, "/embeddings/Not")], { to: T.INT32 }, "/embeddings/Cast");
+    const cum = g.op("CumSum", [notPad, g.int64("embeddings.cumsum_axis", [], [1])], {}, "/embeddings/CumSum");
+    const masked = g.op("Mul", [g.op("Cast", [cum], { to: T.INT32 }, "/embeddings/Cast_1"), notPad], {}, "/embeddings/Mul");
+    const long = g.op("Cast", [masked], { to: T.INT64 }, "/embeddings/Cast_2");
+    const ids = g.op("Add", [long, padIdx], {}, "/embeddings/Add_pos");
     const typeRow = g.float("embeddings.token_type_embeddings.row0", [h], w.tokenTypeEmbeddings.subarray(0, h));
     x = g.op("Add", [x, typeRow], {}, "/embeddings/Add");
     x = g.op("Add", [x, g.op("Gather", [posEmb, ids], {}, "/embeddings/position_embeddings/Gather")], {}, "/embeddings/Add_1");
