@@ -130,7 +130,8 @@ export function buildModel(w: BertWeights, dtype: Dtype, producer: string): Uint
     const isPad = g.op("Equal", ["input_ids", padIdx], {}, "/embeddings/Equal");
     const notPad = g.op("Cast", [g.op("Not", [isPad], {}, "/embeddings/Not")], { to: T.INT32 }, "/embeddings/Cast");
     const cum = g.op("CumSum", [notPad, g.int64("embeddings.cumsum_axis", [], [1])], {}, "/embeddings/CumSum");
-    const masked = g.op("Mul", [g.op("Cast", [cum], { to: T.INT32 }, "/embeddings/Cast_1"), notPad], {}, "/embeddings/Mul");
+    const cum32 = g.op("Cast", [cum], { to: T.INT32 }, "/embeddings/Cast_1");
+    const masked = g.op("Mul", [cum32, notPad], {}, "/embeddings/Mul");
     const long = g.op("Cast", [masked], { to: T.INT64 }, "/embeddings/Cast_2");
     const ids = g.op("Add", [long, padIdx], {}, "/embeddings/Add_pos");
     const typeRow = g.float("embeddings.token_type_embeddings.row0", [h], w.tokenTypeEmbeddings.subarray(0, h));
