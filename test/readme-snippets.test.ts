@@ -24,6 +24,7 @@ const READER_NAMES: Record<string, string> = {
   vectorStore: "any",
   index: "any",
   results: "any",
+  signal: "AbortSignal",
 };
 
 interface Snippet {
