@@ -159,6 +159,5 @@ export async function createReranker(spec?: RerankerSpec, options: CreateReranke
   const reranker = asReranker(provider);
   const otel = await loadOpenTelemetry();
   if (!options.onEvent && !otel) return reranker;
-  const observed = withObservability(reranker, options, otel);
-  return asReranker(reranker.scoresDependOnCandidates ? { ...observed, scoresDependOnCandidates: true } : observed);
+  return withObservability(reranker, options, otel);
 }

@@ -2,7 +2,7 @@ import type * as Otel from "@opentelemetry/api";
 import { isRerankError, type RerankErrorCode } from "./errors.js";
 import { nativeImport } from "./native-import.js";
 import { runTraced, type CallTrace, type HostedRequestEvent, type LocalBatchEvent, type RerankEvent } from "./telemetry.js";
-import type { RerankOptions, RerankProvider, RerankResult } from "./types.js";
+import type { RerankOptions, RerankProvider, Reranker, RerankResult } from "./types.js";
 
 export interface ObserveOptions {
   /** Called with one event per call, and one per hosted request or local batch. */
@@ -64,8 +64,20 @@ function childSpan(otel: OtelApi, tracer: Otel.Tracer, parent: Otel.Context, eve
  * Wraps a reranker so every call is observable: a `rerank` event (and one per hosted request or local batch) for
  * `onEvent`, and an OpenTelemetry span `crossrank.rerank` with child spans when @opentelemetry/api is present.
  * No text is reported unless `includeText` is set; API keys never are (nothing here sees them).
+ * The wrapper keeps what the inner one declares: `close()` when it has one, and `scoresDependOnCandidates`, which
+ * a result cache put around it reads to choose its key.
  */
-export function withObservability(inner: RerankProvider, options: ObserveOptions, otel: OtelApi | undefined): RerankProvider {
+export function withObservability(inner: Reranker, options: ObserveOptions, otel: OtelApi | undefined): Reranker;
+export function withObservability(
+  inner: RerankProvider,
+  options: ObserveOptions,
+  otel: OtelApi | undefined,
+): RerankProvider;
+export function withObservability(
+  inner: RerankProvider,
+  options: ObserveOptions,
+  otel: OtelApi | undefined,
+): RerankProvider {
   const tracer = otel?.trace.getTracer("crossrank");
   let listenerFailed = false;
   const deliver = (event: RerankEvent) => {
@@ -82,6 +94,7 @@ export function withObservability(inner: RerankProvider, options: ObserveOptions
   return {
     provider: inner.provider,
     model: inner.model,
+    ...(inner.scoresDependOnCandidates ? { scoresDependOnCandidates: true } : {}),
     async rerank(query: string, documents: string[], rerankOptions?: RerankOptions): Promise<RerankResult[]> {
       const started = performance.now();
       const count = Array.isArray(documents) ? documents.length : 0;
@@ -138,6 +151,6 @@ export function withObservability(inner: RerankProvider, options: ObserveOptions
         throw error;
       }
     },
-    close: inner.close ? () => inner.close!() : undefined,
+    ...(inner.close ? { close: () => inner.close!() } : {}),
   };
 }
