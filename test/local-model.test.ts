@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createReranker, type RerankProvider } from "@crossrank/core";
 import { FIXTURE_WORDS, writeFixtureModel } from "@crossrank/model-fixtures";
-import { loadedSessionCount } from "@crossrank/onnx";
+import { loadedSessionCount } from "@crossrank/onnx/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { TINY } from "./setup/fixture-paths.js";
 import { failure } from "./support/failure.js";

@@ -1,5 +1,5 @@
 import { createReranker, isRerankError, type RerankEvent } from "@crossrank/core";
-import { crashInferenceWorkers, loadedSessionCount } from "@crossrank/onnx";
+import { crashInferenceWorkers, loadedSessionCount } from "@crossrank/onnx/testing";
 import { describe, expect, it } from "vitest";
 import { TINY } from "./setup/fixture-paths.js";
 import { failure } from "./support/failure.js";

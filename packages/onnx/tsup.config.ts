@@ -31,4 +31,9 @@ const inlineWorker: Plugin = {
   },
 };
 
-export default defineConfig({ ...packageBuild, esbuildPlugins: [inlineWorker] });
+// Test hooks get an entry of their own; both share one chunk of session-cache, so they see the same pools.
+export default defineConfig({
+  ...packageBuild,
+  entry: ["src/index.ts", "src/testing.ts"],
+  esbuildPlugins: [inlineWorker],
+});

@@ -6,7 +6,6 @@ registerProvider("local", { createProvider });
 
 export { createProvider } from "./provider.js";
 export { defaultThreads, defaultWorkers } from "./threads.js";
-export { crashInferenceWorkers, loadedSessionCount } from "./session-cache.js";
 export { ONNX_FILES } from "./model-files.js";
 export { mapModelWeights } from "./mapped-model.js";
 export { workloadPlanner, type Workload } from "./diagnostics.js";
