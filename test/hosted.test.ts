@@ -1,4 +1,8 @@
+import { createProvider as createCohere } from "@crossrank/cohere";
 import { createReranker, estimateTokens, planRequests, type FallbackEvent, type RerankerConfig } from "@crossrank/core";
+import { createProvider as createJina } from "@crossrank/jina";
+import { createProvider as createMixedbread } from "@crossrank/mixedbread";
+import { createProvider as createVoyage } from "@crossrank/voyage";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -460,11 +464,13 @@ describe("voyage: token-aware splitting within its documented limits", () => {
   });
 });
 
+const KEY_VARIABLES = ["COHERE_API_KEY", "CO_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY"];
+
 describe("keys and config", () => {
   it("reads the key from COHERE_API_KEY / MXBAI_API_KEY and names the variable when missing", async () => {
     const saved = { ...process.env };
     try {
-      for (const v of ["COHERE_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY"]) delete process.env[v];
+      for (const v of KEY_VARIABLES) delete process.env[v];
       expect((await failure(createReranker("cohere:rerank-v3.5"))).message).toMatch(/COHERE_API_KEY/);
       expect((await failure(createReranker("mixedbread"))).message).toMatch(/MXBAI_API_KEY/);
       expect((await failure(createReranker("voyage:rerank-2.5"))).message).toMatch(/VOYAGE_API_KEY/);
@@ -482,6 +488,48 @@ describe("keys and config", () => {
       process.env.COHERE_API_KEY = KEY;
       const r = await createReranker({ provider: "cohere", baseUrl: apis.url, ...FAST });
       expect(await r.rerank(QUERY, ["a cross encoder"])).toHaveLength(1);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("a cohere provider made without createReranker reads CO_API_KEY after COHERE_API_KEY", async () => {
+    const saved = { ...process.env };
+    try {
+      for (const v of KEY_VARIABLES) delete process.env[v];
+      const config = { provider: "cohere" as const, baseUrl: apis.url, ...FAST };
+      const missing = await failure(createCohere(config));
+      expect(missing.code).toBe("INVALID_CONFIG");
+      expect(missing.message).toMatch(/needs an API key: set COHERE_API_KEY \(or CO_API_KEY\)/);
+      process.env.CO_API_KEY = ` ${KEY} `;
+      const direct = await createCohere(config);
+      expect(await direct.rerank(QUERY, ["a cross encoder"])).toHaveLength(1);
+      expect(apis.requestsTo("cohere-v2").at(-1)!.headers.authorization).toBe(`Bearer ${KEY}`);
+      await direct.close?.();
+      // COHERE_API_KEY comes first: the fake server refuses any key but KEY.
+      process.env.COHERE_API_KEY = "sk-not-the-key";
+      const wrong = await failure((await createCohere(config)).rerank(QUERY, ["a cross encoder"]));
+      expect(wrong.status).toBe(401);
+      expect(wrong.message).not.toContain("sk-not-the-key");
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("each keyed provider's missing-key error says which variable to set", async () => {
+    const saved = { ...process.env };
+    try {
+      for (const v of KEY_VARIABLES) delete process.env[v];
+      const cases = [
+        [createMixedbread({ provider: "mixedbread" }), "set MXBAI_API_KEY,"],
+        [createVoyage({ provider: "voyage" }), "set VOYAGE_API_KEY,"],
+        [createJina({ provider: "jina" }), "set JINA_API_KEY,"],
+      ] as const;
+      for (const [created, advice] of cases) {
+        const error = await failure(created);
+        expect(error.code).toBe("INVALID_CONFIG");
+        expect(error.message).toContain(`needs an API key: ${advice}`);
+      }
     } finally {
       process.env = saved;
     }

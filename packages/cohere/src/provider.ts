@@ -9,6 +9,7 @@ import {
   HttpStatusError,
   InvalidResponseError,
   parseProviderConfig,
+  PROVIDERS,
   parseRetryAfter,
   type CohereRerankerConfig,
   type RerankProvider,
@@ -37,10 +38,11 @@ function bodyMessage(body: unknown): string {
  * are both Cohere's `relevance_score`, which is already in [0, 1]. The SDK's own retries are off: crossrank's
  * shared policy retries instead, the same way for every hosted provider. The SDK fetches through
  * originBoundFetch: nothing goes to an origin but the configured one, and a response is read up to the cap.
+ * The key is `apiKey`, else COHERE_API_KEY, else CO_API_KEY (the variable Cohere's own SDK reads).
  */
 export async function createProvider(input: CohereRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(cohereConfigSchema, input, "cohere");
-  const apiKey = requireApiKey(config.apiKey, "COHERE_API_KEY", "cohere");
+  const apiKey = requireApiKey(config.apiKey, PROVIDERS.cohere.apiKeyEnv, "cohere");
   const model = config.model ?? DEFAULT_MODEL;
   // The base URL is always given, so nothing in the environment can point the SDK (and the key) elsewhere.
   const base = configuredUrl(config.baseUrl ?? DEFAULT_BASE_URL, "cohere", "baseUrl");

@@ -318,17 +318,22 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
 }
 
 /**
- * The API key from the config, else from the provider's environment variable; a clear error naming both when
- * neither is set.
+ * The API key from the config, else from the provider's environment variables, the first set one winning; a clear
+ * error naming them when none is set.
  */
-export function requireApiKey(configured: string | undefined, variable: string, provider: string): string {
-  const key = configured ?? process.env[variable]?.trim();
-  if (!key)
-    throw new RerankError(
-      "INVALID_CONFIG",
-      `the ${provider} provider needs an API key: pass apiKey or set ${variable}`,
-      { provider },
-    );
+export function requireApiKey(
+  configured: string | undefined,
+  variables: string | readonly string[],
+  provider: string,
+): string {
+  const names: readonly string[] = typeof variables === "string" ? [variables] : variables;
+  const key = configured ?? names.map((name) => process.env[name]?.trim()).find((value) => value);
+  if (!key) {
+    const [first, ...others] = names;
+    const set = first ? `set ${first}${others.length ? ` (or ${others.join(", ")})` : ""}, or ` : "";
+    const message = `the ${provider} provider needs an API key: ${set}pass apiKey in a config object`;
+    throw new RerankError("INVALID_CONFIG", message, { provider });
+  }
   return key;
 }
 

@@ -8,6 +8,7 @@ import {
   jinaConfigSchema,
   limitsFromConfig,
   parseProviderConfig,
+  PROVIDERS,
   postJson,
   type JinaRerankerConfig,
   type RerankProvider,
@@ -32,7 +33,7 @@ const response = z
  */
 export async function createProvider(input: JinaRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(jinaConfigSchema, input, "jina");
-  const apiKey = requireApiKey(config.apiKey, "JINA_API_KEY", "jina");
+  const apiKey = requireApiKey(config.apiKey, PROVIDERS.jina.apiKeyEnv, "jina");
   const model = config.model ?? DEFAULT_MODEL;
   const base = configuredUrl(config.baseUrl ?? "https://api.jina.ai", "jina", "baseUrl");
   const endpoint = `${base.href.replace(/\/+$/, "")}/v1/rerank`;

@@ -9,6 +9,7 @@ import {
   InvalidResponseError,
   mixedbreadConfigSchema,
   parseProviderConfig,
+  PROVIDERS,
   parseRetryAfter,
   type MixedbreadRerankerConfig,
   type RerankProvider,
@@ -38,7 +39,7 @@ function errorMessage(body: unknown, fallback: string): string {
  */
 export async function createProvider(input: MixedbreadRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(mixedbreadConfigSchema, input, "mixedbread");
-  const apiKey = requireApiKey(config.apiKey, "MXBAI_API_KEY", "mixedbread");
+  const apiKey = requireApiKey(config.apiKey, PROVIDERS.mixedbread.apiKeyEnv, "mixedbread");
   const model = config.model ?? DEFAULT_MODEL;
   // The base URL is always given: the SDK would otherwise take MIXEDBREAD_BASE_URL, and send the key there.
   const base = configuredUrl(config.baseUrl ?? DEFAULT_BASE_URL, "mixedbread", "baseUrl");

@@ -7,6 +7,7 @@ import {
   InvalidResponseError,
   limitsFromConfig,
   parseProviderConfig,
+  PROVIDERS,
   postJson,
   voyageConfigSchema,
   type RerankProvider,
@@ -45,7 +46,7 @@ const response = z
  */
 export async function createProvider(input: VoyageRerankerConfig): Promise<RerankProvider> {
   const config = parseProviderConfig(voyageConfigSchema, input, "voyage");
-  const apiKey = requireApiKey(config.apiKey, "VOYAGE_API_KEY", "voyage");
+  const apiKey = requireApiKey(config.apiKey, PROVIDERS.voyage.apiKeyEnv, "voyage");
   const model = config.model ?? DEFAULT_MODEL;
   const limits = TOKEN_LIMITS[model] ?? UNKNOWN_MODEL_LIMITS;
   const tokens: TokenBudget = {
