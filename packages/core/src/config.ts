@@ -49,6 +49,10 @@ export const localConfigSchema = z
      * reading them into memory: less memory per process and per worker, at the price of that copy on disk.
      */
     mapWeights: z.boolean().default(true),
+    /** Keep tokenized texts (passages recur across queries) in a least-recently-used cache; false tokenizes anew. */
+    tokenCache: z.boolean().default(true),
+    /** Most bytes the token cache holds: token ids plus a fixed cost per text. */
+    tokenCacheBytes: positiveInt.default(32 * 1024 * 1024),
     ...sharedOptions,
   })
   .strict();

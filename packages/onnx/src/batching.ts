@@ -7,13 +7,24 @@ export interface BatchLimits {
 }
 
 /**
- * Groups pairs of similar length so little compute goes to padding: order by length (ties by index), then fill each
- * batch until one more row would break the token budget or the row limit. Returns indices into `pairs`. Lengths
- * are bounded by the window, so the order is a counting sort: linear however many pairs a call brings.
+ * Pairs per planning window. A call's batches go to the workers while the rest of its documents tokenize, so
+ * pairs are sorted by length within windows rather than all at once: the first window is small so that inference
+ * starts after a few documents, and each next one doubles, up to a size past which sorting saves nothing more.
+ * On DL19 (100 passages a query) the windows 8, 16, 32, 44 pad 5.6% of the tokens, against 1.9% for one sort of
+ * all 100. Windows depend only on the pairs' order, never on timing, so a call's batches (and its q8 scores,
+ * which depend on a batch's other rows) are the same however fast it tokenizes.
  */
-export function planBatches(pairs: readonly EncodedPair[], limits: BatchLimits): number[][] {
+export const FIRST_WINDOW = 8;
+export const LARGEST_WINDOW = 128;
+
+/**
+ * Groups `pairs[from..to)` by similar length so little compute goes to padding: order by length (ties by index),
+ * then fill each batch until one more row would break the token budget or the row limit. Returns indices into
+ * `pairs`. Lengths are bounded by the window, so the order is a counting sort: linear however many pairs.
+ */
+export function sortedBatches(pairs: readonly EncodedPair[], limits: BatchLimits, from = 0, to = pairs.length): number[][] {
   const byLength: number[][] = [];
-  pairs.forEach((p, i) => (byLength[p.ids.length] ??= []).push(i));
+  for (let i = from; i < to; i++) (byLength[pairs[i]!.ids.length] ??= []).push(i);
   const batches: number[][] = [];
   let current: number[] = [];
   for (let longest = 0; longest < byLength.length; longest++) {
@@ -28,6 +39,36 @@ export function planBatches(pairs: readonly EncodedPair[], limits: BatchLimits):
   }
   if (current.length) batches.push(current);
   return batches;
+}
+
+/**
+ * Plans the batches of a growing list of pairs window by window (see FIRST_WINDOW): `take()` returns the batches
+ * of every window the pairs so far fill, `take(true)` those of the rest too.
+ */
+export class WindowedPlanner {
+  private start = 0;
+  private window = FIRST_WINDOW;
+
+  constructor(
+    private readonly pairs: readonly EncodedPair[],
+    private readonly limits: BatchLimits,
+  ) {}
+
+  take(final = false): number[][] {
+    const batches: number[][] = [];
+    while (this.pairs.length - this.start >= this.window || (final && this.pairs.length > this.start)) {
+      const end = Math.min(this.pairs.length, this.start + this.window);
+      for (const rows of sortedBatches(this.pairs, this.limits, this.start, end)) batches.push(rows);
+      this.start = end;
+      this.window = Math.min(LARGEST_WINDOW, this.window * 2);
+    }
+    return batches;
+  }
+}
+
+/** Every batch of a call's pairs, as the local provider runs them (indices into `pairs`). */
+export function planBatches(pairs: readonly EncodedPair[], limits: BatchLimits): number[][] {
+  return new WindowedPlanner(pairs, limits).take(true);
 }
 
 /** Padded int64 tensors' data for one batch, row-major [rows, longest]. */
