@@ -1,10 +1,10 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createReranker } from "@crossrank/core";
+import { createReranker, localConfigSchema } from "@crossrank/core";
 import {
   hubSettings,
   listModels,
@@ -12,16 +12,20 @@ import {
   lookupModel,
   pruneWeightCopies,
   pullModel,
+  REGISTRY,
   resolveModel,
   snapshotDir,
   verifyModel,
   type HubSettings,
 } from "@crossrank/hub";
 import { mapModelWeights } from "@crossrank/onnx";
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TINY } from "./setup/fixture-paths.js";
 import { FakeHub } from "./support/fake-hub.js";
 import { failure } from "./support/failure.js";
+// Not exported: how the provider finds a model folder, called here with the options createProvider would give it.
+import { resolveModelDir } from "../packages/onnx/src/model-files.js";
 
 const run = promisify(execFile);
 const FAST = { retries: 3, minTimeout: 5, maxTimeout: 20 };
@@ -294,6 +298,80 @@ describe("offline", () => {
   });
 });
 
+describe("model names", () => {
+  const flipCase = (name: string) =>
+    fc
+      .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+      .map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(""));
+
+  it("finds a registry name whatever its case, and a hub id only as spelled", () => {
+    expect(lookupModel("MS-MARCO-MiniLM-L-6-v2")?.name).toBe(MODEL);
+    expect(lookupModel("ms-marco-minilm-l-6-v2@main")).toMatchObject({ name: MODEL, revision: "main" });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...REGISTRY.map((m) => m.name)).chain((name) => flipCase(name).map((typed) => [name, typed])),
+        ([name, typed]) => {
+          expect(lookupModel(typed!)?.name).toBe(name);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // The hub compares ids exactly: a miscased id is another repository, not the registry's.
+    expect(lookupModel("xenova/ms-marco-MiniLM-L-6-v2")).toMatchObject({
+      repo: "xenova/ms-marco-MiniLM-L-6-v2",
+      entry: undefined,
+    });
+    expect(lookupModel("cross-encoder/MS-MARCO-MiniLM-L-6-v2")?.entry).toBeUndefined();
+  });
+
+  it("createReranker takes local:<name> in any case and reports the registry's name", async () => {
+    await pullModel(MODEL, { settings, retry: FAST });
+    const saved = { ...process.env };
+    Object.assign(process.env, { CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_OFFLINE: "1", HF_ENDPOINT: hub.endpoint });
+    hub.requests.length = 0;
+    try {
+      const reranker = await createReranker("local:MS-MARCO-MiniLM-L-6-v2");
+      expect(reranker.model).toBe(MODEL);
+      expect(await reranker.rerank("whale", ["a whale", "a cat"])).toHaveLength(2);
+      await reranker.close!();
+      expect(hub.requests).toHaveLength(0);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("an unknown plain name fails MODEL_NOT_FOUND with the nearest registry name, asking the hub nothing", async () => {
+    const cases: [string, string | undefined][] = [
+      ["ms-marco-MiniLM-L6-v2", "ms-marco-MiniLM-L-6-v2"],
+      ["BGE-reranker-bsae", "bge-reranker-base"],
+      ["ms-marco-minilm-l6-v2@main", "ms-marco-MiniLM-L-6-v2@main"],
+      ["totally-unrelated-thing", undefined],
+    ];
+    for (const [name, suggestion] of cases) {
+      for (const attempt of [pullModel(name, { settings }), resolveModel(name, { settings }), verifyModel(name)]) {
+        const e = await failure(attempt);
+        expect(e.code).toBe("MODEL_NOT_FOUND");
+        expect(e.message).toContain(`unknown model ${JSON.stringify(name)}`);
+        if (suggestion) expect(e.message).toContain(`did you mean ${JSON.stringify(suggestion)}?`);
+        else expect(e.message).not.toContain("did you mean");
+      }
+    }
+    expect(hub.requests).toHaveLength(0);
+    const env = { ...process.env, CROSSRANK_CACHE_DIR: cacheRoot, CROSSRANK_OFFLINE: "1" };
+    for (const command of ["pull", "verify"]) {
+      const args = [CLI, "models", command, "ms-marco-MiniLM-L6-v2"];
+      const e = await run(process.execPath, args, { env }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(e?.code).toBe(1);
+      expect(e?.stderr).toMatch(
+        /^crossrank: unknown model "ms-marco-MiniLM-L6-v2": did you mean "ms-marco-MiniLM-L-6-v2"\?/,
+      );
+    }
+  });
+});
+
 describe("listing", () => {
   it("lists the registry with what is cached and its size", async () => {
     await pullModel(MODEL, { settings, retry: FAST });
@@ -517,6 +595,40 @@ describe("first use of an uncached model", () => {
   });
 });
 
+describe("model resolution for the local provider", () => {
+  const config = localConfigSchema.parse({ provider: "local", model: MODEL });
+  const online = () => ({
+    HF_ENDPOINT: hub.endpoint,
+    CROSSRANK_CACHE_DIR: cacheRoot,
+    CROSSRANK_OFFLINE: "",
+    CROSSRANK_HUB_TIMEOUT_MS: "20000",
+  });
+
+  it("an abort ends the download of an uncached model at once, keeping nothing", async () => {
+    hub.fail("config.json", { at: "hub", hang: true });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    // Unheard, the abort would leave the call waiting for the hub's 20 s silence limit.
+    const e = await within(5000, failure(resolveModelDir(config, online(), { signal: controller.signal })));
+    expect(e.code).toBe("ABORTED");
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(await tree(cacheRoot)).toEqual([]);
+    const before = await failure(resolveModelDir(config, online(), { signal: AbortSignal.abort() }));
+    expect(before.code).toBe("ABORTED");
+    expect(hub.requestsFor("config.json", "hub")).toHaveLength(1);
+  });
+
+  it("takes the hub's silence limit it is given over CROSSRANK_HUB_TIMEOUT_MS", async () => {
+    hub.fail("config.json", { at: "hub", hang: true });
+    const { dir, name } = await within(10_000, resolveModelDir(config, online(), { hubTimeoutMs: 300 }));
+    expect({ dir, name }).toEqual({ dir: snapshotDir(settings.cacheDir, lookupModel(MODEL)!), name: MODEL });
+    const [first, second] = hub.requestsFor("config.json", "hub");
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(300);
+    expect(second!.at - first!.at).toBeLessThan(10_000);
+  });
+});
+
 describe("files nothing published a digest for", () => {
   it("are cached but reported unverified, not ok", async () => {
     const pulled = await pullModel("someone/no-digest", { settings, retry: FAST });
@@ -629,6 +741,57 @@ describe("models folder and mapped weights", () => {
     expect(existsSync(second)).toBe(true);
     expect((await pruneWeightCopies({ settings, all: true })).map((c) => join(c.dir, "model.onnx"))).toEqual([second]);
     expect(existsSync(stray)).toBe(true);
+  });
+
+  it("calls a copy current exactly when the provider would load it as it is", async () => {
+    const model = await readFile(join(TINY.bert, "onnx/model.onnx"));
+    const source = join(cacheRoot, "source.onnx");
+    // A whole second, so setting it again gives the same mtimeMs and so the same copy folder.
+    const when = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    const place = async (bytes: Buffer, how: "in place" | "replaced") => {
+      if (how === "in place") await writeFile(source, bytes);
+      else {
+        await writeFile(`${source}.new`, bytes);
+        await rename(`${source}.new`, source);
+      }
+      await utimes(source, when, when);
+    };
+    const altered = Buffer.from(model);
+    altered[altered.length - 1]! ^= 0xff;
+    const stripRecord = async (dir: string) => {
+      const record = JSON.parse(await readFile(join(dir, "source.json"), "utf8"));
+      const { ino: _i, ctimeNs: _c, sha256: _s, ...older } = record;
+      await writeFile(join(dir, "source.json"), JSON.stringify(older));
+    };
+    // Each case: how the source changes after its copy was made, and what the listing must then say.
+    const cases: [string, () => Promise<void>, "current" | "stale"][] = [
+      ["untouched", async () => undefined, "current"],
+      ["same bytes, replaced (new inode, same size and mtime)", () => place(model, "replaced"), "current"],
+      ["same bytes, rewritten in place (new ctime)", () => place(model, "in place"), "current"],
+      ["other bytes, same size and mtime, rewritten in place", () => place(altered, "in place"), "stale"],
+      ["other bytes, same size and mtime, replaced", () => place(altered, "replaced"), "stale"],
+    ];
+    for (const [label, change, expected] of cases) {
+      await rm(settings.weightsDir, { recursive: true, force: true });
+      await place(model, "replaced");
+      const copy = await mapModelWeights(source, settings.weightsDir, 1024);
+      await change();
+      const [listed] = await listWeightCopies({ settings });
+      expect([label, listed!.status]).toEqual([label, expected]);
+      // The provider's own verdict: a copy it keeps keeps this mark; one it makes again is a fresh folder.
+      const mark = join(copy, "..", "mark");
+      await writeFile(mark, "");
+      expect(await mapModelWeights(source, settings.weightsDir, 1024)).toBe(copy);
+      expect([label, existsSync(mark)]).toEqual([label, expected === "current"]);
+      expect((await listWeightCopies({ settings })).map((c) => c.status)).toEqual(["current"]);
+    }
+    // A record from before inode, ctime and content were kept is made again by the provider once anything moved.
+    await rm(settings.weightsDir, { recursive: true, force: true });
+    const copy = await mapModelWeights(source, settings.weightsDir, 1024);
+    await stripRecord(join(copy, ".."));
+    await place(model, "replaced");
+    expect((await listWeightCopies({ settings })).map((c) => c.status)).toEqual(["stale"]);
+    expect((await pruneWeightCopies({ settings })).map((c) => join(c.dir, "model.onnx"))).toEqual([copy]);
   });
 
   it("the CLI lists the models folder and lists and prunes weights", async () => {

@@ -23,9 +23,14 @@ function workerCode(): string {
 const inlineWorker: Plugin = {
   name: "crossrank-inline-inference-worker",
   setup(build) {
-    build.onResolve({ filter: /[\\/]worker-source\.js$/ }, () => ({ path: "inference-worker", namespace: "crossrank-inline-worker" }));
+    build.onResolve({ filter: /[\\/]worker-source\.js$/ }, () => ({
+      path: "inference-worker",
+      namespace: "crossrank-inline-worker",
+    }));
     build.onLoad({ filter: /.*/, namespace: "crossrank-inline-worker" }, () => ({
-      contents: `const code = ${JSON.stringify(workerCode())};\nexport function inferenceWorkerEntry() { return { entry: code, eval: true }; }\n`,
+      contents:
+        `const code = ${JSON.stringify(workerCode())};\n` +
+        "export function inferenceWorkerEntry() { return { entry: code, eval: true }; }\n",
       loader: "js",
     }));
   },

@@ -2,9 +2,9 @@ import {
   isPinned,
   listModels,
   listModelsDir,
-  lookupModel,
   pullModel,
   REGISTRY,
+  requireModel,
   verifyModel,
   type Dtype,
   type HubSettings,
@@ -120,7 +120,7 @@ export function modelsCommand(io: CliIO): Command {
       const strict = opts.requireDigest === true || settings.requireDigest;
       const targets: { name: string; dtype: Dtype }[] = [];
       if (name) {
-        if (!lookupModel(name)) throw new InvalidArgumentError(`unknown model "${name}"`);
+        requireModel(name);
         for (const dtype of opts.dtype ? [opts.dtype] : (["fp32", "q8"] as const)) targets.push({ name, dtype });
       } else {
         for (const m of await listModels({ settings })) {

@@ -176,7 +176,8 @@ function statusError(ref: ModelRef, path: string, response: Response): Error {
   }
   const message =
     status === 401
-      ? `HTTP 401 for ${where}: the repository is gated or private. Set HF_TOKEN to a Hugging Face token that has access`
+      ? `HTTP 401 for ${where}: the repository is gated or private. ` +
+        "Set HF_TOKEN to a Hugging Face token that has access"
       : status === 403
         ? `HTTP 403 for ${where}: the token in HF_TOKEN does not have access to this repository`
         : status === 404

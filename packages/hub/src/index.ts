@@ -1,4 +1,13 @@
-export { REGISTRY, DEFAULT_MODEL, COMMON_FILES, lookupModel, filesFor, isPinned, registrySchema } from "./registry.js";
+export {
+  REGISTRY,
+  DEFAULT_MODEL,
+  COMMON_FILES,
+  lookupModel,
+  requireModel,
+  filesFor,
+  isPinned,
+  registrySchema,
+} from "./registry.js";
 export type { RegistryModel, RegistryFile, ModelRef, Dtype } from "./registry.js";
 export { hubSettings, DEFAULT_HUB_TIMEOUT_MS, type HubSettings } from "./settings.js";
 export { snapshotDir, readRecord, sha256File, type FileRecord, type VerifiedBy } from "./cache.js";
@@ -16,3 +25,11 @@ export { listModelsDir, type ModelsDirEntry } from "./models-dir.js";
 export { listWeightCopies, pruneWeightCopies, type WeightCopy, type PruneOptions } from "./weights.js";
 export { parseModelName, isInside } from "./names.js";
 export { isStaleTemp, STALE_AFTER_MS } from "./safe-fs.js";
+export {
+  compareWeightSource,
+  hashOpenFile,
+  weightCopyKey,
+  weightSourceInfo,
+  type WeightCopyRecord,
+  type WeightSourceInfo,
+} from "./weight-record.js";

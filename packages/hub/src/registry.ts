@@ -1,5 +1,6 @@
+import { closest, RerankError } from "@crossrank/core";
 import { z } from "zod";
-import { checkFilePath, checkRepoId, checkRevision, parseModelName, passes } from "./names.js";
+import { checkFilePath, checkRepoId, checkRevision, parseModelName, passes, shown } from "./names.js";
 import registryJson from "../../../models/registry.json" with { type: "json" };
 
 const fileSchema = z
@@ -37,7 +38,16 @@ const modelSchema = z
 
 export const registrySchema = z
   .object({ $comment: z.string().optional(), version: z.literal(1), models: z.array(modelSchema) })
-  .strict();
+  .strict()
+  .superRefine((registry, ctx) => {
+    // Names are matched ignoring case, so two that differ only in case would make a lookup ambiguous.
+    const seen = new Set<string>();
+    registry.models.forEach((m, i) => {
+      const key = m.name.toLowerCase();
+      if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["models", i, "name"], message: "name used twice" });
+      seen.add(key);
+    });
+  });
 
 export type RegistryFile = z.infer<typeof fileSchema>;
 export type RegistryModel = z.infer<typeof modelSchema>;
@@ -73,16 +83,38 @@ export interface ModelRef {
   entry: RegistryModel | undefined;
 }
 
+/** A registry name ignoring case (people type "MS-MARCO-MiniLM"); a hub id exactly, as the hub compares them. */
+function registryEntry(id: string): RegistryModel | undefined {
+  if (id.includes("/")) return REGISTRY.find((m) => m.repo === id || m.source === id);
+  const wanted = id.toLowerCase();
+  return REGISTRY.find((m) => m.name.toLowerCase() === wanted);
+}
+
 /**
  * The model a name stands for, or undefined for a plain name that is not in the registry. A name that could not
  * be a model name at all (a path, a control character, a malformed revision) is refused with INVALID_CONFIG.
  */
 export function lookupModel(nameOrRepo: string): ModelRef | undefined {
   const { id, revision } = parseModelName(nameOrRepo);
-  const entry = REGISTRY.find((m) => m.name === id || m.repo === id || m.source === id);
+  const entry = registryEntry(id);
   if (entry) return { name: entry.name, repo: entry.repo, revision: revision ?? entry.revision, entry };
   if (id.includes("/")) return { name: id, repo: id, revision: revision ?? "main", entry: undefined };
   return undefined;
+}
+
+/** The model a name stands for; a plain name not in the registry fails MODEL_NOT_FOUND, with the nearest name. */
+export function requireModel(nameOrRepo: string): ModelRef {
+  const ref = lookupModel(nameOrRepo);
+  if (ref) return ref;
+  const { id, revision } = parseModelName(nameOrRepo);
+  const near = closest(id, REGISTRY.map((m) => m.name));
+  const hint = near ? `did you mean ${shown(revision === undefined ? near : `${near}@${revision}`)}? ` : "";
+  throw new RerankError(
+    "MODEL_NOT_FOUND",
+    `unknown model ${shown(nameOrRepo)}: ${hint}it is not in crossrank's registry ` +
+      '(see: npx @crossrank/cli models list) and is not a Hugging Face hub id ("org/name")',
+    { provider: "local" },
+  );
 }
 
 /** Every file a model folder needs for one dtype. */

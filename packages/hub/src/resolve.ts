@@ -4,8 +4,8 @@ import { isRerankError, RerankError } from "@crossrank/core";
 import { filePath, isCached, readRecord, sha256File, snapshotDir, verifiedByOf, type FileRecord } from "./cache.js";
 import { downloadFile, type ProgressEvent, type RetryPolicy } from "./download.js";
 import { findInModelsDir } from "./models-dir.js";
-import { checkFolder, inside } from "./names.js";
-import { filesFor, lookupModel, REGISTRY, type Dtype, type ModelRef } from "./registry.js";
+import { checkFolder, inside, shown } from "./names.js";
+import { filesFor, lookupModel, REGISTRY, requireModel, type Dtype, type ModelRef } from "./registry.js";
 import { realFile, removeStaleTemps } from "./safe-fs.js";
 import { DEFAULT_HUB_TIMEOUT_MS, hubSettings, type HubSettings } from "./settings.js";
 
@@ -31,16 +31,9 @@ export interface ResolvedModel {
   source: "models-dir" | "cache" | "download";
 }
 
-function refOrThrow(name: string): ModelRef {
-  const ref = lookupModel(name);
-  if (!ref) {
-    throw new RerankError(
-      "MODEL_NOT_FOUND",
-      `unknown model "${name}": it is not in crossrank's registry (see: npx @crossrank/cli models list) and is not a Hugging Face hub id ("org/name")`,
-      { provider: "local" },
-    );
-  }
-  return ref;
+function stopIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (!signal?.aborted) return;
+  throw new RerankError("ABORTED", `${what} was aborted`, { provider: "local", cause: signal.reason });
 }
 
 /** The name to pull a ref by again: with its revision when that is not the default one. */
@@ -81,6 +74,7 @@ async function missingFiles(
  * download into the cache. Nothing is fetched before this is called.
  */
 export async function resolveModel(name: string, options: HubOptions = {}): Promise<ResolvedModel> {
+  stopIfAborted(options.signal, `resolving model ${shown(name)}`);
   const settings = options.settings ?? hubSettings();
   const dtype = options.dtype ?? "fp32";
   const ref = lookupModel(name);
@@ -94,7 +88,7 @@ export async function resolveModel(name: string, options: HubOptions = {}): Prom
     looked.push("CROSSRANK_MODELS_DIR (not set)");
   }
 
-  const known = refOrThrow(name);
+  const known = requireModel(name);
   const requireDigest = options.requireDigest ?? settings.requireDigest;
   const place = placeOf(known, settings, undefined);
   const cached = place.dir;
@@ -105,7 +99,10 @@ export async function resolveModel(name: string, options: HubOptions = {}): Prom
   if (settings.offline) {
     throw new RerankError(
       "MODEL_NOT_FOUND",
-      `local model "${known.name}" (${known.repo}@${known.revision}, ${dtype}) is not available and downloads are off (CROSSRANK_OFFLINE / HF_HUB_OFFLINE). Looked in: ${looked.join("; ")}. Fetch it while online with: ${pullCommand(known, dtype)} (add --dir <folder> and set CROSSRANK_MODELS_DIR=<folder> to ship it with an app)`,
+      `local model "${known.name}" (${known.repo}@${known.revision}, ${dtype}) is not available and downloads ` +
+        `are off (CROSSRANK_OFFLINE / HF_HUB_OFFLINE). Looked in: ${looked.join("; ")}. Fetch it while online ` +
+        `with: ${pullCommand(known, dtype)} (add --dir <folder> and set CROSSRANK_MODELS_DIR=<folder> to ship it ` +
+        "with an app)",
       { provider: "local" },
     );
   }
@@ -117,7 +114,8 @@ export async function resolveModel(name: string, options: HubOptions = {}): Prom
     if (isRerankError(error, "DOWNLOAD_FAILED")) {
       throw new RerankError(
         "DOWNLOAD_FAILED",
-        `${error.message}. Looked in: ${looked.join("; ")}. Retry later, or fetch it elsewhere with: ${pullCommand(known, dtype)} --dir <folder>, and set CROSSRANK_MODELS_DIR=<folder>`,
+        `${error.message}. Looked in: ${looked.join("; ")}. Retry later, or fetch it elsewhere with: ` +
+          `${pullCommand(known, dtype)} --dir <folder>, and set CROSSRANK_MODELS_DIR=<folder>`,
         { provider: "local", cause: error.cause },
       );
     }
@@ -135,7 +133,7 @@ export interface PullResult {
 
 /** Downloads (or completes) one dtype of a model: into the cache, or into `<dir>/<name>/` for a models folder. */
 export async function pullModel(name: string, options: HubOptions & { dir?: string } = {}): Promise<PullResult> {
-  return pullRef(refOrThrow(name), options);
+  return pullRef(requireModel(name), options);
 }
 
 async function pullRef(ref: ModelRef, options: HubOptions & { dir?: string }): Promise<PullResult> {
@@ -156,6 +154,7 @@ async function pullRef(ref: ModelRef, options: HubOptions & { dir?: string }): P
   const files: FileRecord[] = [];
   const downloaded: string[] = [];
   for (const file of filesFor(ref, dtype)) {
+    stopIfAborted(options.signal, `pull of ${ref.name}`);
     if (await isCached(place.dir, file.path, { root: place.root, ref, requireDigest, pinnedSha256: file.sha256 })) {
       files.push((await readRecord(place.dir, file.path, place.root))!);
       continue;
@@ -195,7 +194,7 @@ export async function verifyModel(
 ): Promise<{ dir: string; files: VerifiedFile[] }> {
   const settings = options.settings ?? hubSettings();
   const dtype = options.dtype ?? "fp32";
-  const ref = refOrThrow(name);
+  const ref = requireModel(name);
   const place = placeOf(ref, settings, options.dir);
   const files: VerifiedFile[] = [];
   for (const spec of filesFor(ref, dtype)) {

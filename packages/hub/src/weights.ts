@@ -1,25 +1,20 @@
-import { createHash } from "node:crypto";
-import { lstat, readdir, readFile, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, readdir, readFile, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { isAbandoned } from "./safe-fs.js";
 import { hubSettings, type HubSettings } from "./settings.js";
+import { compareWeightSource, weightCopyKey, weightSourceInfo, type WeightCopyRecord } from "./weight-record.js";
 
 /**
  * Copies of models with their weights in a mappable file, made by @crossrank/onnx under
  * `$CROSSRANK_CACHE_DIR/weights/`: a folder per original file, named by a hash of its real path, size and mtime
  * (holding model.onnx, model.onnx.data and source.json, written last), and `<key>.tmp-<pid>-<hex>` folders while
- * one is being made. A copy whose original changed or is gone is never used again.
+ * one is being made. A copy whose original changed or is gone is never used again; whether it changed is decided
+ * as the provider decides it (see weight-record.ts).
  */
 
 const KEY = /^[0-9a-f]{24}$/;
 const MAKING = /^([0-9a-f]{24})\.tmp-(\d+)-[0-9a-f]{8}$/;
-
-interface SourceRecord {
-  source: string;
-  size: number;
-  mtimeMs: number;
-  weightsLength: number;
-}
 
 export interface WeightCopy {
   key: string;
@@ -49,29 +44,54 @@ async function folderUsage(dir: string): Promise<{ bytes: number; mtimeMs: numbe
   return { bytes, mtimeMs };
 }
 
+/** The source a record names, opened for reading; a FIFO or device there is refused, never waited on. */
+async function openSource(path: string): Promise<FileHandle | undefined> {
+  let file: FileHandle | undefined;
+  try {
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if ((await file.stat()).isFile()) return file;
+  } catch {
+    // Gone or unreadable: the provider could not load from it either.
+  }
+  await file?.close();
+  return undefined;
+}
+
+/**
+ * Whether the provider would load this copy for its source now: the folder's key matches the source's path,
+ * size and mtime, and the source is unchanged by inode and ctime or, failing those, by content. Only reads; the
+ * provider itself updates a record whose source was replaced by the same bytes.
+ */
+async function isCurrent(key: string, record: Partial<WeightCopyRecord> & { source: string }): Promise<boolean> {
+  const file = await openSource(record.source);
+  if (!file) return false;
+  try {
+    const info = await weightSourceInfo(file);
+    if (weightCopyKey(record.source, info.size, info.mtimeMs) !== key) return false;
+    return (await compareWeightSource(record, file, info)) !== "changed";
+  } catch {
+    return false;
+  } finally {
+    await file.close();
+  }
+}
+
 async function statusOf(
   key: string,
   dir: string,
 ): Promise<{ status: WeightCopy["status"]; source: string | undefined }> {
-  let record: SourceRecord;
+  let record: Partial<WeightCopyRecord> & { source: string };
   try {
-    record = JSON.parse(await readFile(join(dir, "source.json"), "utf8")) as SourceRecord;
+    const parsed = JSON.parse(await readFile(join(dir, "source.json"), "utf8")) as Partial<WeightCopyRecord>;
+    if (typeof parsed.source !== "string") return { status: "incomplete", source: undefined };
+    record = { ...parsed, source: parsed.source };
     const data = await lstat(join(dir, "model.onnx.data"));
     await lstat(join(dir, "model.onnx"));
     if (data.size !== record.weightsLength) return { status: "incomplete", source: record.source };
   } catch {
     return { status: "incomplete", source: undefined };
   }
-  try {
-    const info = await stat(record.source);
-    const now = createHash("sha256")
-      .update(`${record.source}\0${info.size}\0${info.mtimeMs}`)
-      .digest("hex")
-      .slice(0, 24);
-    return { status: now === key ? "current" : "stale", source: record.source };
-  } catch {
-    return { status: "stale", source: record.source };
-  }
+  return { status: (await isCurrent(key, record)) ? "current" : "stale", source: record.source };
 }
 
 /** Every copy and half-made copy under the weights folder; anything else there is left out (and left alone). */

@@ -19,24 +19,42 @@ export interface ModelFiles {
 
 const P = "local";
 
+export interface ResolveOptions {
+  /** Ends the lookup and any download it starts (an uncached model is fetched while the reranker is created). */
+  signal?: AbortSignal;
+  /** Longest silence from the hub before an attempt fails; defaults to CROSSRANK_HUB_TIMEOUT_MS, else 30 s. */
+  hubTimeoutMs?: number;
+}
+
 /**
  * The model folder for a config: `modelPath` as given, else the model name resolved by @crossrank/hub
  * (CROSSRANK_MODELS_DIR, then the cache, then a verified download unless offline).
  */
-export async function resolveModelDir(config: ResolvedLocalConfig, env: NodeJS.ProcessEnv = process.env): Promise<{ dir: string; name: string }> {
+export async function resolveModelDir(
+  config: ResolvedLocalConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  options: ResolveOptions = {},
+): Promise<{ dir: string; name: string }> {
   const modelPath = config.modelPath ?? (config.model && isAbsolute(config.model) ? config.model : undefined);
   if (modelPath) {
     const dir = resolve(modelPath.replace(/^~(?=\/)/, env.HOME ?? "~"));
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       throw new RerankError(
         "MODEL_NOT_FOUND",
-        `model folder not found: ${dir}. modelPath must be a directory in the Hugging Face ONNX layout (config.json, tokenizer.json, onnx/model.onnx)`,
+        `model folder not found: ${dir}. modelPath must be a directory in the Hugging Face ONNX layout ` +
+          "(config.json, tokenizer.json, onnx/model.onnx)",
         { provider: P },
       );
     }
     return { dir, name: config.model ?? basename(dir) };
   }
-  const resolved = await resolveModel(config.model!, { dtype: config.dtype, settings: hubSettings(env) });
+  const settings = hubSettings(env);
+  const resolved = await resolveModel(config.model!, {
+    dtype: config.dtype,
+    settings,
+    timeoutMs: options.hubTimeoutMs ?? settings.timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   return { dir: resolved.dir, name: resolved.name };
 }
 
@@ -47,10 +65,15 @@ export function checkModelFiles(dir: string, name: string, dtype: "fp32" | "q8")
   if (missing.length) {
     const present = listFiles(dir);
     const otherDtype = dtype === "fp32" ? "q8" : "fp32";
-    const hint = missing.includes(onnx) && existsSync(join(dir, ONNX_FILES[otherDtype])) ? ` (this folder has the ${otherDtype} file: use dtype: "${otherDtype}")` : "";
+    const hint =
+      missing.includes(onnx) && existsSync(join(dir, ONNX_FILES[otherDtype]))
+        ? ` (this folder has the ${otherDtype} file: use dtype: "${otherDtype}")`
+        : "";
     throw new RerankError(
       "MODEL_INVALID",
-      `model folder ${dir} is missing ${missing.join(", ")}${hint}. Expected config.json, tokenizer.json, tokenizer_config.json and ${ONNX_FILES.fp32} (dtype "fp32") or ${ONNX_FILES.q8} (dtype "q8"); found: ${present.join(", ") || "nothing"}`,
+      `model folder ${dir} is missing ${missing.join(", ")}${hint}. Expected config.json, tokenizer.json, ` +
+        `tokenizer_config.json and ${ONNX_FILES.fp32} (dtype "fp32") or ${ONNX_FILES.q8} (dtype "q8"); ` +
+        `found: ${present.join(", ") || "nothing"}`,
       { provider: P },
     );
   }
