@@ -4,6 +4,7 @@
  * unknown encodings, and redirects to other origins and schemes. Every case is bounded in time, ends in a typed
  * error (or a verified file), and leaves the folder around the cache exactly as it was.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -16,7 +17,9 @@ import {
   downloadFile,
   hubSettings,
   isInside,
+  listWeightCopies,
   lookupModel,
+  pruneWeightCopies,
   pullModel,
   resolveModel,
   snapshotDir,
@@ -355,6 +358,34 @@ describe("redirects", () => {
     });
     const e = await typed(pullModel("hostile/model", { settings: withUser, retry: NO_RETRY }));
     expect(e.code).toBe("INVALID_CONFIG");
+  });
+});
+
+describe("mapped-weights records that point elsewhere", () => {
+  it("a record naming a FIFO, a device, a folder or nothing is listed stale at once; prune stays inside", async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), "crossrank-fifo-"));
+    const fifo = join(elsewhere, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    // The copies' own files; each record claims a source nothing can map from.
+    const sources: unknown[] = [fifo, "/dev/zero", join(parent, "outside"), join(parent, "outside", "gone.onnx")];
+    const dirs: string[] = [];
+    for (const [i, source] of [...sources, 42].entries()) {
+      const dir = join(settings.weightsDir, `${String(i).padStart(2, "0")}${"a".repeat(22)}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "model.onnx"), "m");
+      await writeFile(join(dir, "model.onnx.data"), Buffer.alloc(16));
+      const record = { source, size: 0, mtimeMs: 0, ino: "1", ctimeNs: "1", sha256: "0".repeat(64), weightsLength: 16 };
+      await writeFile(join(dir, "source.json"), JSON.stringify(record));
+      dirs.push(dir);
+    }
+    // A blocking open of the FIFO would wait for a writer that never comes.
+    const listed = await within(listWeightCopies({ settings }), 3000);
+    expect(listed.map((c) => c.status)).toEqual(["stale", "stale", "stale", "stale", "incomplete"]);
+    const removed = await within(pruneWeightCopies({ settings }), 3000);
+    expect(removed.map((c) => c.dir)).toEqual(dirs);
+    expect(dirs.some((d) => existsSync(d))).toBe(false);
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+    await rm(elsewhere, { recursive: true, force: true });
   });
 });
 
