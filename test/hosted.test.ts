@@ -1,6 +1,7 @@
 import { createProvider as createCohere } from "@crossrank/cohere";
 import { createReranker, estimateTokens, planRequests, type FallbackEvent, type RerankerConfig } from "@crossrank/core";
 import { createProvider as createJina } from "@crossrank/jina";
+import { createProvider as createHttp } from "@crossrank/http";
 import { createProvider as createMixedbread } from "@crossrank/mixedbread";
 import { createProvider as createVoyage } from "@crossrank/voyage";
 import { createServer } from "node:http";
@@ -532,6 +533,24 @@ describe("keys and config", () => {
       }
     } finally {
       process.env = saved;
+    }
+  });
+
+  it("sets up a base URL with a long run of slashes inside it in linear time", async () => {
+    // Stripping trailing slashes with /\/+$/ costs seconds on this URL: the pattern retries at every slash.
+    const url = `http://127.0.0.1:9/${"/".repeat(60_000)}x`;
+    const makers = [
+      () => createHttp({ provider: "http", url }),
+      () => createCohere({ provider: "cohere", apiKey: KEY, baseUrl: url }),
+      () => createMixedbread({ provider: "mixedbread", apiKey: KEY, baseUrl: url }),
+      () => createVoyage({ provider: "voyage", apiKey: KEY, baseUrl: url }),
+      () => createJina({ provider: "jina", apiKey: KEY, baseUrl: url }),
+    ];
+    for (const make of makers) {
+      const started = performance.now();
+      const provider = await make();
+      expect(performance.now() - started).toBeLessThan(250);
+      await provider.close?.();
     }
   });
 

@@ -4,6 +4,7 @@ import {
   originBoundFetch,
   defineHostedBackend,
   defineProvider,
+  errorBodyMessage,
   requireApiKey,
   limitsFromConfig,
   HttpStatusError,
@@ -11,6 +12,7 @@ import {
   parseProviderConfig,
   PROVIDERS,
   parseRetryAfter,
+  trimTrailingSlashes,
   type CohereRerankerConfig,
   type RerankProvider,
 } from "@crossrank/core";
@@ -25,12 +27,6 @@ export const DEFAULT_BASE_URL = "https://api.cohere.com";
 function header(headers: unknown, name: string): string | undefined {
   if (headers && typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
   return undefined;
-}
-
-function bodyMessage(body: unknown): string {
-  if (body && typeof body === "object" && typeof (body as { message?: unknown }).message === "string")
-    return (body as { message: string }).message;
-  return typeof body === "string" && body ? body : "no message";
 }
 
 /**
@@ -50,7 +46,7 @@ export async function createProvider(input: CohereRerankerConfig): Promise<Reran
   const client = new CohereClientV2({
     token: apiKey,
     maxRetries: 0,
-    baseUrl: base.href.replace(/\/+$/, ""),
+    baseUrl: trimTrailingSlashes(base.href),
     fetch: originBoundFetch(base.origin, limits.maxResponseBytes),
   });
 
@@ -83,12 +79,12 @@ export async function createProvider(input: CohereRerankerConfig): Promise<Reran
               throw new InvalidResponseError(
                 "response body is not Cohere's rerank response",
                 requestId,
-                bodyMessage(error.body),
+                errorBodyMessage(error.body) ?? "no message",
               );
             }
             throw new HttpStatusError(
               error.statusCode,
-              bodyMessage(error.body),
+              errorBodyMessage(error.body) ?? "no message",
               requestId,
               parseRetryAfter(header(headers, "retry-after")),
             );

@@ -1,21 +1,19 @@
+import { errorBodyMessage } from "./error-body.js";
 import { HttpStatusError, InvalidResponseError } from "./hosted.js";
 import { DEFAULT_MAX_RESPONSE_BYTES, originBoundFetch } from "./origin-bound-fetch.js";
 import { parseRetryAfter } from "./retry.js";
 
 const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "cf-ray"];
 
-/**
- * The message of an API's error body: `message`, `error`, or `detail` (string), else the text itself. Never cut
- * here: defineHostedBackend redacts it and then shortens it, so no secret the server echoed is left half-shown.
- */
+/** The message of an API's error body, else the text itself (see errorBodyMessage). */
 function errorMessage(text: string): string {
+  let json: unknown;
   try {
-    const json = JSON.parse(text) as { message?: unknown; error?: unknown; detail?: unknown };
-    for (const v of [json?.message, json?.error, json?.detail]) if (typeof v === "string") return v;
+    json = JSON.parse(text);
   } catch {
     // Not JSON: the text itself is the message.
   }
-  return text || "no message";
+  return errorBodyMessage(json) ?? (text || "no message");
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   InvalidResponseError,
   parseProviderConfig,
   postJson,
+  trimTrailingSlashes,
   type HttpRerankerConfig,
   type RerankProvider,
 } from "@crossrank/core";
@@ -21,7 +22,7 @@ export async function createProvider(input: HttpRerankerConfig): Promise<RerankP
   const config = parseProviderConfig(httpConfigSchema, input, "http");
   const wire = config.api === "tei" ? teiWire : cohereWire;
   const url = configuredUrl(config.url, "http", "url");
-  const base = url.href.replace(/\/+$/, "");
+  const base = trimTrailingSlashes(url.href);
   const endpoint = base.endsWith(wire.path) ? base : `${base}${wire.path}`;
   const headers: Record<string, string> = { ...(config.headers ?? {}) };
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;

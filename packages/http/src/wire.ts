@@ -1,3 +1,4 @@
+import { sigmoid } from "@crossrank/core";
 import { z } from "zod";
 
 /**
@@ -13,8 +14,6 @@ export interface WireFormat {
   /** The answer's list of results as sent, unchecked, so its length can be checked before parse walks it. */
   entries(json: unknown): unknown;
 }
-
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 const cohereResponse = z
   .object({ results: z.array(z.object({ index: z.number(), relevance_score: z.number() }).loose()) })

@@ -10,6 +10,7 @@ import {
   parseProviderConfig,
   PROVIDERS,
   postJson,
+  trimTrailingSlashes,
   type JinaRerankerConfig,
   type RerankProvider,
 } from "@crossrank/core";
@@ -36,7 +37,7 @@ export async function createProvider(input: JinaRerankerConfig): Promise<RerankP
   const apiKey = requireApiKey(config.apiKey, PROVIDERS.jina.apiKeyEnv, "jina");
   const model = config.model ?? DEFAULT_MODEL;
   const base = configuredUrl(config.baseUrl ?? "https://api.jina.ai", "jina", "baseUrl");
-  const endpoint = `${base.href.replace(/\/+$/, "")}/v1/rerank`;
+  const endpoint = `${trimTrailingSlashes(base.href)}/v1/rerank`;
   const headers = { authorization: `Bearer ${apiKey}` };
   const hostedLimits = limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST);
 

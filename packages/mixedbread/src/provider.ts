@@ -3,6 +3,7 @@ import {
   defineHostedBackend,
   originBoundFetch,
   defineProvider,
+  errorBodyMessage,
   requireApiKey,
   limitsFromConfig,
   HttpStatusError,
@@ -11,6 +12,7 @@ import {
   parseProviderConfig,
   PROVIDERS,
   parseRetryAfter,
+  trimTrailingSlashes,
   type MixedbreadRerankerConfig,
   type RerankProvider,
 } from "@crossrank/core";
@@ -21,15 +23,6 @@ export const DEFAULT_MODEL = "mixedbread-ai/mxbai-rerank-large-v2";
 export const MAX_DOCUMENTS_PER_REQUEST = 1000;
 /** Mixedbread's API, as the SDK's own default. */
 export const DEFAULT_BASE_URL = "https://api.mixedbread.com";
-
-function errorMessage(body: unknown, fallback: string): string {
-  if (body && typeof body === "object") {
-    const b = body as { message?: unknown; detail?: unknown; error?: unknown };
-    for (const v of [b.message, b.detail, b.error]) if (typeof v === "string") return v;
-    if (b.detail !== undefined) return JSON.stringify(b.detail);
-  }
-  return fallback;
-}
 
 /**
  * The "mixedbread" provider: Mixedbread rerank (POST /v1/reranking) through `@mixedbread/sdk`. `score` and
@@ -48,7 +41,7 @@ export async function createProvider(input: MixedbreadRerankerConfig): Promise<R
     apiKey,
     maxRetries: 0,
     timeout: config.timeoutMs + 60_000,
-    baseURL: base.href.replace(/\/+$/, ""),
+    baseURL: trimTrailingSlashes(base.href),
     fetch: originBoundFetch(base.origin, limits.maxResponseBytes),
   });
 
@@ -71,7 +64,7 @@ export async function createProvider(input: MixedbreadRerankerConfig): Promise<R
             const requestId = error.headers?.get("x-request-id") ?? undefined;
             throw new HttpStatusError(
               error.status,
-              errorMessage(error.error, error.message),
+              errorBodyMessage(error.error) ?? error.message,
               requestId,
               parseRetryAfter(error.headers?.get("retry-after")),
             );

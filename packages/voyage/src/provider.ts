@@ -9,6 +9,7 @@ import {
   parseProviderConfig,
   PROVIDERS,
   postJson,
+  trimTrailingSlashes,
   voyageConfigSchema,
   type RerankProvider,
   type TokenBudget,
@@ -56,7 +57,7 @@ export async function createProvider(input: VoyageRerankerConfig): Promise<Reran
     oversizePair: config.truncation ? "truncate" : "reject",
   };
   const base = configuredUrl(config.baseUrl ?? "https://api.voyageai.com", "voyage", "baseUrl");
-  const endpoint = `${base.href.replace(/\/+$/, "")}/v1/rerank`;
+  const endpoint = `${trimTrailingSlashes(base.href)}/v1/rerank`;
   const headers = { authorization: `Bearer ${apiKey}` };
   const hostedLimits = limitsFromConfig(config, MAX_DOCUMENTS_PER_REQUEST, tokens);
 
