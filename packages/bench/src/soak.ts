@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createReranker } from "@crossrank/core";
 import { FIXTURE_WORDS, SeededRandom, writeFixtureModel } from "@crossrank/model-fixtures";
-import { loadedSessionCount } from "@crossrank/onnx";
+import { loadedSessionCount } from "@crossrank/onnx/testing";
 
 const { values } = parseArgs({
   options: {

@@ -36,16 +36,24 @@ const list = <T extends string>(allowed: readonly T[]) => (value: string): T[] =
 
 export function benchCommand(io: CliIO): Command {
   return new Command("bench")
-    .description("rerank DL19's 43 queries × 100 passages on models with real cross-encoders' shapes, against transformers.js")
+    .description(
+      "rerank DL19's 43 queries × 100 passages on models with real cross-encoders' shapes, against transformers.js, " +
+        "every configuration of a shape interleaved query by query",
+    )
     .option("--shapes <list>", "tinybert-l2, minilm-l6, minilm-l12", list(["tinybert-l2", "minilm-l6", "minilm-l12"] as const), ["tinybert-l2", "minilm-l6", "minilm-l12"])
     .option("--dtypes <list>", "fp32, q8", list(["fp32", "q8"] as const), ["fp32", "q8"])
     .option("--queries <n>", "DL19 queries to rerank (of 43)", positiveInt, 43)
-    .option("--runs <n>", "repetitions per configuration; medians are reported", positiveInt, 1)
+    .option("--runs <n>", "repetitions of each shape's interleaved run; medians are reported", positiveInt, 1)
     .option("--data <dir>", "TREC DL19 folder; default ../shared/data/trec-dl19")
     .option("--tokenizer <dir>", "the BERT uncased tokenizer; default ../shared/models/bert-base-uncased-tokenizer")
     .option("--batch-tokens <n>", "crossrank's batchTokens (default: its own default)", positiveInt)
     .option("--max-batch-size <n>", "crossrank's maxBatchSize (default: its own default)", positiveInt)
-    .option("--threads <n>", "ONNX Runtime intra-op threads for both engines and the peak measurement (default: the cores available)", positiveInt)
+    .option(
+      "--threads <n>",
+      "intra-op threads for transformers.js, crossrank's one-worker configuration and the peak (default: the cores available); " +
+        "crossrank's defaults configuration always runs as the provider's defaults",
+      positiveInt,
+    )
     .option("--concurrency <levels>", "instead: queries/s and p50/p95 at these numbers of concurrent callers, e.g. 1,8,32", (v: string) => v.split(",").map((x) => positiveInt(x.trim())))
     .option("--workers <list>", "with --concurrency: worker counts to compare (default 1,2)", (v: string) => v.split(",").map((x) => positiveInt(x.trim())))
     .option("--crossrank-only", "skip the transformers.js baseline (for tuning)")
