@@ -52,6 +52,33 @@ function configFor(api: Api, extra: Record<string, unknown> = {}): RerankerConfi
   }
 }
 
+const KEY_VARIABLES = ["COHERE_API_KEY", "CO_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY"];
+
+/** Runs `body` with none of the hosted providers' key variables set, and sets them back as they were after. */
+async function withoutKeyVariables(body: () => Promise<void>): Promise<void> {
+  const saved = KEY_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const name of KEY_VARIABLES) delete process.env[name];
+  try {
+    await body();
+  } finally {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/** A config of `api` whose requests go to `url` instead of the fake server. */
+function configAt(api: Api, url: string, extra: Record<string, unknown> = {}): RerankerConfig {
+  const moved =
+    api === "voyage" || api === "jina"
+      ? { baseUrl: `${url}/${api}` }
+      : api === "tei" || api === "cohere-compatible"
+        ? { url }
+        : { baseUrl: url };
+  return configFor(api, { ...extra, ...moved });
+}
+
 const API_LIST: Api[] = ["cohere-v2", "mixedbread", "cohere-compatible", "tei", "voyage", "jina"];
 
 /** What the fake server's scoring says the order must be. */
@@ -242,14 +269,7 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const url = `http://127.0.0.1:${port}`;
-    const moved =
-      api === "voyage" || api === "jina"
-        ? { baseUrl: `${url}/${api}` }
-        : api === "tei" || api === "cohere-compatible"
-          ? { url }
-          : { baseUrl: url };
-    const r = await createReranker(configFor(api, { maxRetries: 3, ...moved }));
+    const r = await createReranker(configAt(api, `http://127.0.0.1:${port}`, { maxRetries: 3 }));
     const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
     expect(e.code).toBe("PROVIDER_ERROR");
     expect(e.message).toContain(`network error reaching 127.0.0.1:${port}`);
@@ -258,14 +278,7 @@ describe.each(API_LIST)("%s: behaviour against the wire format", (api) => {
   });
 
   it("a host name that does not resolve is named, with ENOTFOUND, after one attempt", async () => {
-    const url = "http://crossrank-test.invalid";
-    const moved =
-      api === "voyage" || api === "jina"
-        ? { baseUrl: `${url}/${api}` }
-        : api === "tei" || api === "cohere-compatible"
-          ? { url }
-          : { baseUrl: url };
-    const r = await createReranker(configFor(api, { maxRetries: 3, ...moved }));
+    const r = await createReranker(configAt(api, "http://crossrank-test.invalid", { maxRetries: 3 }));
     const e = await failure(r.rerank(QUERY, [...DOCUMENTS]));
     expect(e.message).toMatch(/network error reaching crossrank-test\.invalid: .*ENOTFOUND/);
     expect(e.attempts).toBe(1);
@@ -311,9 +324,7 @@ describe("fallback", () => {
   });
 
   it("falls back to the local model, and from a provider that cannot be set up", async () => {
-    const saved = process.env.COHERE_API_KEY;
-    delete process.env.COHERE_API_KEY;
-    try {
+    await withoutKeyVariables(async () => {
       const events: FallbackEvent[] = [];
       const r = await createReranker(
         { provider: "cohere", fallback: [{ provider: "local", modelPath: TINY.bert }] },
@@ -324,9 +335,7 @@ describe("fallback", () => {
       expect(events[0]!.error.code).toBe("INVALID_CONFIG");
       expect(events[0]!.error.message).toMatch(/COHERE_API_KEY/);
       await r.close!();
-    } finally {
-      if (saved !== undefined) process.env.COHERE_API_KEY = saved;
-    }
+    });
   });
 
   it("does not fall back on the caller's own mistakes", async () => {
@@ -465,13 +474,9 @@ describe("voyage: token-aware splitting within its documented limits", () => {
   });
 });
 
-const KEY_VARIABLES = ["COHERE_API_KEY", "CO_API_KEY", "MXBAI_API_KEY", "VOYAGE_API_KEY", "JINA_API_KEY"];
-
 describe("keys and config", () => {
   it("reads the key from COHERE_API_KEY / MXBAI_API_KEY and names the variable when missing", async () => {
-    const saved = { ...process.env };
-    try {
-      for (const v of KEY_VARIABLES) delete process.env[v];
+    await withoutKeyVariables(async () => {
       expect((await failure(createReranker("cohere:rerank-v3.5"))).message).toMatch(/COHERE_API_KEY/);
       expect((await failure(createReranker("mixedbread"))).message).toMatch(/MXBAI_API_KEY/);
       expect((await failure(createReranker("voyage:rerank-2.5"))).message).toMatch(/VOYAGE_API_KEY/);
@@ -489,15 +494,11 @@ describe("keys and config", () => {
       process.env.COHERE_API_KEY = KEY;
       const r = await createReranker({ provider: "cohere", baseUrl: apis.url, ...FAST });
       expect(await r.rerank(QUERY, ["a cross encoder"])).toHaveLength(1);
-    } finally {
-      process.env = saved;
-    }
+    });
   });
 
   it("a cohere provider made without createReranker reads CO_API_KEY after COHERE_API_KEY", async () => {
-    const saved = { ...process.env };
-    try {
-      for (const v of KEY_VARIABLES) delete process.env[v];
+    await withoutKeyVariables(async () => {
       const config = { provider: "cohere" as const, baseUrl: apis.url, ...FAST };
       const missing = await failure(createCohere(config));
       expect(missing.code).toBe("INVALID_CONFIG");
@@ -512,28 +513,22 @@ describe("keys and config", () => {
       const wrong = await failure((await createCohere(config)).rerank(QUERY, ["a cross encoder"]));
       expect(wrong.status).toBe(401);
       expect(wrong.message).not.toContain("sk-not-the-key");
-    } finally {
-      process.env = saved;
-    }
+    });
   });
 
   it("each keyed provider's missing-key error says which variable to set", async () => {
-    const saved = { ...process.env };
-    try {
-      for (const v of KEY_VARIABLES) delete process.env[v];
+    await withoutKeyVariables(async () => {
       const cases = [
-        [createMixedbread({ provider: "mixedbread" }), "set MXBAI_API_KEY,"],
-        [createVoyage({ provider: "voyage" }), "set VOYAGE_API_KEY,"],
-        [createJina({ provider: "jina" }), "set JINA_API_KEY,"],
+        [() => createMixedbread({ provider: "mixedbread" }), "set MXBAI_API_KEY,"],
+        [() => createVoyage({ provider: "voyage" }), "set VOYAGE_API_KEY,"],
+        [() => createJina({ provider: "jina" }), "set JINA_API_KEY,"],
       ] as const;
-      for (const [created, advice] of cases) {
-        const error = await failure(created);
+      for (const [create, advice] of cases) {
+        const error = await failure(create());
         expect(error.code).toBe("INVALID_CONFIG");
         expect(error.message).toContain(`needs an API key: ${advice}`);
       }
-    } finally {
-      process.env = saved;
-    }
+    });
   });
 
   it("sets up a base URL with a long run of slashes inside it in linear time", async () => {
