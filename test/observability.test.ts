@@ -1,4 +1,4 @@
-import { createReranker, type RerankEvent } from "@crossrank/core";
+import { createReranker, withResultCache, type RerankEvent } from "@crossrank/core";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -223,5 +223,23 @@ describe("OpenTelemetry (in-memory exporter)", () => {
     expect(JSON.stringify(exporter.getFinishedSpans().map((s) => [s.attributes, s.events, s.status]))).not.toContain(
       KEY,
     );
+  });
+});
+
+describe("an observed reranker", () => {
+  it("keeps what the reranker under it declares: a result cache around BM25 still keys by the whole call", async () => {
+    const { events, onEvent } = collect();
+    const observed = await createReranker("lexical", { onEvent });
+    const plain = await createReranker("lexical");
+    expect(observed.scoresDependOnCandidates).toBe(true);
+    const cached = withResultCache(observed, { max: 100 });
+    const first = ["low tide today", "tide tables", "harbour tide"];
+    const second = ["low tide today", "bread"];
+    expect(await cached.rerank("when is low tide", first)).toEqual(await plain.rerank("when is low tide", first));
+    expect(await cached.rerank("when is low tide", second)).toEqual(await plain.rerank("when is low tide", second));
+    expect(events.filter((e) => e.type === "rerank").map((e) => e.documents)).toEqual([3, 2]);
+    await cached.close();
+    expect((await failure(observed.rerank("when is low tide", first))).code).toBe("CLOSED");
+    await plain.close();
   });
 });
