@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { FIRST_WINDOW, LARGEST_WINDOW, padBatch, planBatches, sortedBatches, WindowedPlanner } from "./batching.js";
+import { FIRST_WINDOW, LARGEST_WINDOW, padBatch, planBatches, sortedBatches, WINDOW_GROWTH, WindowedPlanner } from "./batching.js";
 import type { EncodedPair } from "./pair-encoder.js";
 
 const pair = (length: number, document = 0): EncodedPair => ({
@@ -51,14 +51,14 @@ describe("planBatches: sorted within windows, so batches can start before the la
   const limits = { batchTokens: 512, maxBatchSize: 4 };
   const lengths = fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 0, maxLength: 400 });
 
-  it("sorts windows of 8, 16, 32, … 128 pairs each on their own, every pair in exactly one batch", () => {
+  it("sorts windows of 8, 32, 128, 128, … pairs each on their own, every pair in exactly one batch", () => {
     fc.assert(
       fc.property(lengths, (ls) => {
         const pairs = ls.map((l, i) => pair(l, i));
         const batches = planBatches(pairs, limits);
         expect(batches.flat().sort((a, b) => a - b)).toEqual(ls.map((_, i) => i));
         const ends: number[] = [];
-        for (let end = 0, w = FIRST_WINDOW; end < ls.length; w = Math.min(LARGEST_WINDOW, w * 2)) ends.push((end = Math.min(ls.length, end + w)));
+        for (let end = 0, w = FIRST_WINDOW; end < ls.length; w = Math.min(LARGEST_WINDOW, w * WINDOW_GROWTH)) ends.push((end = Math.min(ls.length, end + w)));
         const windowOf = (i: number) => ends.findIndex((e) => i < e);
         for (const b of batches) expect(new Set(b.map(windowOf)).size).toBe(1);
         // Within a window, each batch is the window's own length-sorted plan.
@@ -97,7 +97,7 @@ describe("planBatches: sorted within windows, so batches can start before the la
 /** Pairs in full windows once `n` pairs exist. */
 function filledWindows(n: number): number {
   let end = 0;
-  for (let w = FIRST_WINDOW; end + w <= n; w = Math.min(LARGEST_WINDOW, w * 2)) end += w;
+  for (let w = FIRST_WINDOW; end + w <= n; w = Math.min(LARGEST_WINDOW, w * WINDOW_GROWTH)) end += w;
   return end;
 }
 

@@ -50,7 +50,7 @@ describe("a call's scoring run", () => {
     // A full window goes out at once, before the rest of the call's pairs exist.
     expect(batches.map((b) => b.ids.length)).toEqual([4, 4]);
     for (let d = FIRST_WINDOW; d < 20; d++) run.add(pair(d, d + 1));
-    // The next window (16) is not full yet: its pairs wait for finish().
+    // The next window (32) is not full yet: its pairs wait for finish().
     expect(batches).toHaveLength(2);
     const done = run.finish(new TimeSlicer(undefined));
     await new Promise((r) => setImmediate(r));
@@ -95,7 +95,7 @@ describe("a call's scoring run", () => {
     for (let d = 0; d < 8; d++) run.add(pair(d, d + 1));
     // The next window's batches come back with the wrong shape: the model's fault, reported as MODEL_INVALID.
     session.run = () => Promise.resolve({ data: new Float32Array(1), dims: [1, 3], dtype: "float32", runMs: 0 });
-    for (let d = 8; d < 24; d++) run.add(pair(d, d + 1));
+    for (let d = 8; d < 8 + FIRST_WINDOW * 4; d++) run.add(pair(d, d + 1));
     await new Promise((r) => setImmediate(r));
     expect(() => run.throwIfFailed()).toThrow(expect.objectContaining({ code: "MODEL_INVALID" }));
     expect(batches[1]!.signal?.aborted).toBe(true);
