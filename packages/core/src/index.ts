@@ -1,7 +1,16 @@
 export type { RerankResult, RerankOptions, RerankProvider, Reranker, DocumentScore, ScoringBackend } from "./types.js";
 export { RerankError, isRerankError, type RerankErrorCode } from "./errors.js";
 export { defineProvider } from "./define-provider.js";
-export { defineHostedBackend, limitsFromConfig, requireApiKey, HttpStatusError, InvalidResponseError, type HostedBackendSpec, type HostedBatchResult, type HostedLimits } from "./hosted.js";
+export {
+  defineHostedBackend,
+  limitsFromConfig,
+  requireApiKey,
+  HttpStatusError,
+  InvalidResponseError,
+  type HostedBackendSpec,
+  type HostedBatchResult,
+  type HostedLimits,
+} from "./hosted.js";
 export { withRetries, TransientError, parseRetryAfter, type RetryPolicy } from "./retry.js";
 export { MAX_RETRY_AFTER_MS, RetryAfterTooLongError } from "./retry.js";
 export {
@@ -54,7 +63,14 @@ export {
 } from "./config.js";
 export { formatConfigString, parseConfigJson, type ParsedConfig } from "./config-string.js";
 export { closest } from "./did-you-mean.js";
-export { createReranker, resolveConfig, configFromEnv, describeConfig, type RerankerSpec, type CreateRerankerOptions } from "./create-reranker.js";
+export {
+  createReranker,
+  resolveConfig,
+  configFromEnv,
+  describeConfig,
+  type RerankerSpec,
+  type CreateRerankerOptions,
+} from "./create-reranker.js";
 export { loadProviderModule } from "./load-provider.js";
 export { registerProvider, type ProviderModule } from "./provider-registry.js";
 export { createLexicalProvider, createPassthroughProvider, bm25Scores, tokenize } from "./lexical.js";
@@ -65,5 +81,13 @@ export { trimTrailingSlashes } from "./trailing-slashes.js";
 export { sigmoid } from "./sigmoid.js";
 export { adapterSettings, type AdapterOptions, type AdapterSettings } from "./adapter-options.js";
 export { callerFile } from "./runtime-location.js";
-export { reportBatch, reportLocalWork, reportRequest, type RerankEvent, type RerankCallEvent, type HostedRequestEvent, type LocalBatchEvent } from "./telemetry.js";
+export {
+  reportBatch,
+  reportLocalWork,
+  reportRequest,
+  type RerankEvent,
+  type RerankCallEvent,
+  type HostedRequestEvent,
+  type LocalBatchEvent,
+} from "./telemetry.js";
 export type { ObserveOptions } from "./observe.js";

@@ -1,7 +1,13 @@
 import type * as Otel from "@opentelemetry/api";
 import { isRerankError, type RerankErrorCode } from "./errors.js";
 import { nativeImport } from "./native-import.js";
-import { runTraced, type CallTrace, type HostedRequestEvent, type LocalBatchEvent, type RerankEvent } from "./telemetry.js";
+import {
+  runTraced,
+  type CallTrace,
+  type HostedRequestEvent,
+  type LocalBatchEvent,
+  type RerankEvent,
+} from "./telemetry.js";
 import type { RerankOptions, RerankProvider, Reranker, RerankResult } from "./types.js";
 
 export interface ObserveOptions {
@@ -35,7 +41,12 @@ function callAttributes(provider: RerankProvider, documents: number, topN: numbe
   };
 }
 
-function childSpan(otel: OtelApi, tracer: Otel.Tracer, parent: Otel.Context, event: HostedRequestEvent | LocalBatchEvent): void {
+function childSpan(
+  otel: OtelApi,
+  tracer: Otel.Tracer,
+  parent: Otel.Context,
+  event: HostedRequestEvent | LocalBatchEvent,
+): void {
   const startTime = Date.now() - event.durationMs;
   const attributes: Otel.Attributes =
     event.type === "request"
@@ -55,8 +66,11 @@ function childSpan(otel: OtelApi, tracer: Otel.Tracer, parent: Otel.Context, eve
           "crossrank.batch.tokens": event.tokens,
           "crossrank.batch.padded_tokens": event.paddedTokens,
         };
-  const span = tracer.startSpan(event.type === "request" ? "crossrank.request" : "crossrank.batch", { startTime, attributes }, parent);
-  if (event.type === "request" && !event.ok) span.setStatus({ code: ERROR_STATUS, message: `HTTP ${event.status ?? "error"}` });
+  const name = event.type === "request" ? "crossrank.request" : "crossrank.batch";
+  const span = tracer.startSpan(name, { startTime, attributes }, parent);
+  if (event.type === "request" && !event.ok) {
+    span.setStatus({ code: ERROR_STATUS, message: `HTTP ${event.status ?? "error"}` });
+  }
   span.end();
 }
 
@@ -86,7 +100,10 @@ export function withObservability(
       options.onEvent(event);
     } catch (error) {
       // A broken listener must not break reranking; say so once.
-      if (!listenerFailed) process.emitWarning(`crossrank onEvent listener threw: ${(error as Error)?.message ?? error}`, { code: "CROSSRANK_ON_EVENT" });
+      if (!listenerFailed) {
+        const message = `crossrank onEvent listener threw: ${(error as Error)?.message ?? error}`;
+        process.emitWarning(message, { code: "CROSSRANK_ON_EVENT" });
+      }
       listenerFailed = true;
     }
   };
@@ -98,7 +115,8 @@ export function withObservability(
     async rerank(query: string, documents: string[], rerankOptions?: RerankOptions): Promise<RerankResult[]> {
       const started = performance.now();
       const count = Array.isArray(documents) ? documents.length : 0;
-      const span = tracer?.startSpan("crossrank.rerank", { attributes: callAttributes(inner, count, rerankOptions?.topN) });
+      const attributes = callAttributes(inner, count, rerankOptions?.topN);
+      const span = tracer?.startSpan("crossrank.rerank", { attributes });
       const context = span && otel ? otel.trace.setSpan(otel.context.active(), span) : undefined;
       const trace: CallTrace = {
         counts: { retriedStatuses: [], fallbacks: [] },
@@ -109,7 +127,8 @@ export function withObservability(
       };
       const finish = (results: RerankResult[] | undefined, error: unknown) => {
         const { retriedStatuses, fallbacks, ...counts } = trace.counts;
-        const errorCode: RerankErrorCode | undefined = error === undefined ? undefined : isRerankError(error) ? error.code : "PROVIDER_ERROR";
+        const errorCode: RerankErrorCode | undefined =
+          error === undefined ? undefined : isRerankError(error) ? error.code : "PROVIDER_ERROR";
         const servedBy = results?.[0]?.servedBy;
         deliver({
           type: "rerank",
@@ -128,12 +147,16 @@ export function withObservability(
         });
         if (!span) return;
         const numbers = Object.entries(counts).filter(([, v]) => typeof v === "number") as [string, number][];
-        for (const [key, value] of numbers) span.setAttribute(`crossrank.${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, value);
+        for (const [key, value] of numbers) {
+          span.setAttribute(`crossrank.${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, value);
+        }
         if (servedBy) {
           span.setAttribute("crossrank.served_by", servedBy);
           span.setAttribute("gen_ai.response.model", servedBy.slice(servedBy.indexOf(":") + 1));
         }
-        if (fallbacks.length) span.setAttribute("crossrank.fallbacks", fallbacks.map((f) => `${f.failed} (${f.errorCode})`));
+        if (fallbacks.length) {
+          span.setAttribute("crossrank.fallbacks", fallbacks.map((f) => `${f.failed} (${f.errorCode})`));
+        }
         if (error !== undefined) {
           span.recordException(error instanceof Error ? error : String(error));
           span.setAttribute("error.type", errorCode!);

@@ -60,10 +60,13 @@ export interface LocalBatchEvent {
 
 export type RerankEvent = RerankCallEvent | HostedRequestEvent | LocalBatchEvent;
 
+/** The counts of a call's event that its providers add to while it runs. */
+type CountKey = "pairs" | "tokens" | "truncated" | "chunked" | "cacheHits" | "cacheMisses" | "requests" | "retries";
+
 /** What a call's instrumentation collects while it runs; providers report into it through the functions below. */
 export interface CallTrace {
   emit(event: HostedRequestEvent | LocalBatchEvent): void;
-  counts: Pick<RerankCallEvent, "pairs" | "tokens" | "truncated" | "chunked" | "cacheHits" | "cacheMisses" | "requests" | "retries"> & {
+  counts: Pick<RerankCallEvent, CountKey> & {
     retriedStatuses: number[];
     fallbacks: NonNullable<RerankCallEvent["fallbacks"]>;
   };
@@ -71,8 +74,8 @@ export interface CallTrace {
 
 // One store per process, even with two copies of @crossrank/core (a bundle and node_modules).
 const STORE = Symbol.for("crossrank.telemetry.v1");
-const store: AsyncLocalStorage<CallTrace> = ((globalThis as Record<symbol, unknown>)[STORE] as AsyncLocalStorage<CallTrace> | undefined) ??
-  ((globalThis as Record<symbol, unknown>)[STORE] = new AsyncLocalStorage<CallTrace>());
+const shared = globalThis as Record<symbol, AsyncLocalStorage<CallTrace> | undefined>;
+const store: AsyncLocalStorage<CallTrace> = (shared[STORE] ??= new AsyncLocalStorage<CallTrace>());
 
 export function runTraced<T>(trace: CallTrace, work: () => Promise<T>): Promise<T> {
   return store.run(trace, work);
@@ -83,7 +86,7 @@ export function currentTrace(): CallTrace | undefined {
   return store.getStore();
 }
 
-const add = (key: "pairs" | "tokens" | "truncated" | "chunked" | "cacheHits" | "cacheMisses" | "requests" | "retries", n: number) => {
+const add = (key: CountKey, n: number) => {
   const t = currentTrace();
   if (t) t.counts[key] = (t.counts[key] ?? 0) + n;
 };
