@@ -818,3 +818,14 @@ describe("models folder and mapped weights", () => {
     expect(existsSync(copy)).toBe(false);
   });
 });
+
+describe("HF_ENDPOINT", () => {
+  it("loses its trailing slashes, and a long run of slashes inside it does not stall the event loop", () => {
+    expect(hubSettings({ HF_ENDPOINT: "http://127.0.0.1:9/mirror///" }).endpoint).toBe("http://127.0.0.1:9/mirror");
+    // A regex that strips a trailing run retries at every slash of a run that does not end the text: ~4 s here.
+    const started = performance.now();
+    const endpoint = hubSettings({ HF_ENDPOINT: `http://127.0.0.1:9/${"/".repeat(60_000)}a` }).endpoint;
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(endpoint.endsWith("/a")).toBe(true);
+  });
+});

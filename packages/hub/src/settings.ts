@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { RerankError } from "@crossrank/core";
+import { RerankError, trimTrailingSlashes } from "@crossrank/core";
 
 /** Everything the hub code reads from the environment, read in one place so tests can pass their own. */
 export interface HubSettings {
@@ -44,7 +44,7 @@ export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   const cacheRoot =
     env.CROSSRANK_CACHE_DIR?.trim() || join(env.XDG_CACHE_HOME?.trim() || join(homedir(), ".cache"), "crossrank");
   return {
-    endpoint: (env.HF_ENDPOINT?.trim() || "https://huggingface.co").replace(/\/+$/, ""),
+    endpoint: trimTrailingSlashes(env.HF_ENDPOINT?.trim() || "https://huggingface.co"),
     token: env.HF_TOKEN?.trim() || undefined,
     offline: truthy(env.CROSSRANK_OFFLINE) || truthy(env.HF_HUB_OFFLINE),
     cacheDir: resolve(cacheRoot, "models"),
