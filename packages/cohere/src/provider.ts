@@ -17,6 +17,7 @@ import {
   type RerankProvider,
 } from "@crossrank/core";
 import { CohereClientV2, CohereError, CohereTimeoutError } from "cohere-ai";
+import { checkedRerankFetch } from "./checked-fetch.js";
 
 export const DEFAULT_MODEL = "rerank-v3.5";
 /** Cohere's documented maximum of documents per rerank request. */
@@ -47,7 +48,9 @@ export async function createProvider(input: CohereRerankerConfig): Promise<Reran
     token: apiKey,
     maxRetries: 0,
     baseUrl: trimTrailingSlashes(base.href),
-    fetch: originBoundFetch(base.origin, limits.maxResponseBytes),
+    fetch: checkedRerankFetch(originBoundFetch(base.origin, limits.maxResponseBytes)),
+    // crossrank reports failures itself, redacted; the SDK's logger stays silent whatever its defaults become.
+    logging: { silent: true },
   });
 
   return defineProvider(

@@ -107,8 +107,8 @@ export interface HostedBackendSpec {
   secrets: string[];
   /**
    * Sends one request. Throws HttpStatusError for HTTP failures, InvalidResponseError for a body that is not the
-   * API's answer; the errors of originBoundFetch anywhere in a `cause` chain are recognised; any other throw is
-   * a network failure.
+   * API's answer; these and the errors of originBoundFetch are recognised anywhere in a `cause` chain; any other
+   * throw is a network failure.
    */
   send(query: string, documents: readonly string[], signal: AbortSignal): Promise<HostedBatchResult>;
 }
@@ -235,11 +235,12 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
       }
       const refused = inCauses(error, RedirectRefusedError);
       if (refused) return fail("PROVIDER_ERROR", refused.message, { attempts });
-      if (error instanceof InvalidResponseError) {
-        const id = cleanId(error.requestId);
+      const invalid = inCauses(error, InvalidResponseError);
+      if (invalid) {
+        const id = cleanId(invalid.requestId);
         requestId = id ?? requestId;
-        const body = error.body === undefined ? "" : `: ${JSON.stringify(redactor.excerpt(error.body, 120))}`;
-        return fail("INVALID_RESPONSE", `${redactor.excerpt(error.message, SERVER_TEXT)}${body}${idNote(id)}`, {
+        const body = invalid.body === undefined ? "" : `: ${JSON.stringify(redactor.excerpt(invalid.body, 120))}`;
+        return fail("INVALID_RESPONSE", `${redactor.excerpt(invalid.message, SERVER_TEXT)}${body}${idNote(id)}`, {
           status: 200,
           requestId: id,
           attempts,
@@ -319,7 +320,8 @@ export function defineHostedBackend(spec: HostedBackendSpec): ScoringBackend {
 
 /**
  * The API key from the config, else from the provider's environment variables, the first set one winning; a clear
- * error naming them when none is set.
+ * error naming them when none is set. Trimmed, as fetch trims the header it goes in: the key sent is the key
+ * redacted.
  */
 export function requireApiKey(
   configured: string | undefined,
@@ -327,7 +329,10 @@ export function requireApiKey(
   provider: string,
 ): string {
   const names: readonly string[] = typeof variables === "string" ? [variables] : variables;
-  const key = configured ?? names.map((name) => process.env[name]?.trim()).find((value) => value);
+  const key =
+    configured === undefined
+      ? names.map((name) => process.env[name]?.trim()).find((value) => value)
+      : trimKey(configured, provider);
   if (!key) {
     const [first, ...others] = names;
     const set = first ? `set ${first}${others.length ? ` (or ${others.join(", ")})` : ""}, or ` : "";
@@ -335,6 +340,17 @@ export function requireApiKey(
     throw new RerankError("INVALID_CONFIG", message, { provider });
   }
   return key;
+}
+
+/** A configured key without the spaces around it; one that is only spaces is refused, not sent blank. */
+function trimKey(key: string, provider: string): string {
+  const trimmed = key.trim();
+  if (!trimmed) {
+    throw new RerankError("INVALID_CONFIG", `config.apiKey of the ${provider} provider is blank (only whitespace)`, {
+      provider,
+    });
+  }
+  return trimmed;
 }
 
 function hint(status: number, provider: string): string {

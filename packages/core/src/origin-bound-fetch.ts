@@ -84,6 +84,55 @@ export function configuredUrl(value: string, provider: string, field: string): U
   return url;
 }
 
+/** Most UTF-16 units of a request body encoded at once: a few milliseconds of work. */
+export const BODY_SLICE = 1 << 20;
+
+/** Where to end a slice of `text` at or before `end` without cutting a surrogate pair in two. */
+export function sliceEnd(text: string, end: number): number {
+  if (end >= text.length) return text.length;
+  const unit = text.charCodeAt(end - 1);
+  return unit >= 0xd800 && unit <= 0xdbff ? end - 1 : end;
+}
+
+/** Lets timers and I/O run between slices of work, and stops there if the request was aborted meanwhile. */
+export async function yieldTurn(signal: AbortSignal | null | undefined): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
+}
+
+/**
+ * `text` as UTF-8, a slice at a time with the event loop given a turn between slices: fetch would encode a
+ * string body in one go, which for 16 MB holds the loop for tens of milliseconds.
+ */
+export async function encodeInSlices(text: string, signal?: AbortSignal | null): Promise<Uint8Array> {
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (let start = 0; start < text.length; ) {
+    const end = sliceEnd(text, start + BODY_SLICE);
+    const part = encoder.encode(text.slice(start, end));
+    parts.push(part);
+    total += part.byteLength;
+    start = end;
+    if (start < text.length) await yieldTurn(signal);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.byteLength;
+  }
+  return bytes;
+}
+
+/** `init` with a long string body already encoded (in slices), and the content type fetch would have given it. */
+async function withEncodedBody(init: RequestInit | undefined): Promise<RequestInit | undefined> {
+  if (typeof init?.body !== "string" || init.body.length <= BODY_SLICE) return init;
+  const headers = new Headers(init.headers);
+  if (!headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
+  return { ...init, headers, body: await encodeInSlices(init.body, init.signal) };
+}
+
 function requestUrl(input: string | URL | Request): string {
   if (typeof input === "string") return input;
   if (input instanceof URL) return input.href;
@@ -126,15 +175,17 @@ async function readCapped(response: Response, limit: number): Promise<Uint8Array
  * drops only `Authorization` on a cross-origin redirect; keys in `x-api-key` and the like would follow it.
  * The body is read whole before the response is returned, at most `maxResponseBytes` of it, so an endless or
  * huge body fails with ResponseTooLargeError instead of filling memory; the request's signal bounds the reading.
+ * A long string body is encoded in slices (encodeInSlices) before it is sent.
  * Given to the vendor SDKs as their `fetch` too, so the same rules hold for them.
  */
 export function originBoundFetch(origin: string, maxResponseBytes: number = DEFAULT_MAX_RESPONSE_BYTES): typeof fetch {
   const allowed = new URL(origin).origin;
-  return async (input, init) => {
+  return async (input, givenInit) => {
     let url = requestUrl(input as string | URL | Request);
     if (new URL(url).origin !== allowed) {
       throw new RedirectRefusedError(`a request to ${new URL(url).origin} was refused: only ${allowed} is configured`);
     }
+    const init = await withEncodedBody(givenInit);
     for (let hop = 0; ; hop++) {
       const response = await fetch(input instanceof Request && hop === 0 ? input : url, {
         ...init,

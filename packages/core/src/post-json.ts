@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { errorBodyMessage } from "./error-body.js";
 import { HttpStatusError, InvalidResponseError } from "./hosted.js";
-import { DEFAULT_MAX_RESPONSE_BYTES, originBoundFetch } from "./origin-bound-fetch.js";
+import { BODY_SLICE, DEFAULT_MAX_RESPONSE_BYTES, originBoundFetch, sliceEnd, yieldTurn } from "./origin-bound-fetch.js";
 import { parseRetryAfter } from "./retry.js";
 
 const REQUEST_ID_HEADERS = ["x-request-id", "request-id", "x-amzn-requestid", "cf-ray"];
@@ -14,6 +15,44 @@ function errorMessage(text: string): string {
     // Not JSON: the text itself is the message.
   }
   return errorBodyMessage(json) ?? (text || "no message");
+}
+
+/** Strings longer than this are left out of the one JSON.stringify call and quoted on their own, in slices. */
+const LONG_STRING = 64 * 1024;
+
+/** A JSON string literal of `text`, quoted a slice at a time with the event loop given a turn between slices. */
+async function quoteInSlices(text: string, signal: AbortSignal): Promise<string> {
+  let out = '"';
+  for (let start = 0; start < text.length; ) {
+    const end = sliceEnd(text, start + BODY_SLICE);
+    out += JSON.stringify(text.slice(start, end)).slice(1, -1);
+    start = end;
+    await yieldTurn(signal);
+  }
+  return `${out}"`;
+}
+
+/**
+ * JSON.stringify(value), without holding the event loop for a huge query or document: each long string is put in
+ * as a marker no text can hold (a random id) and quoted on its own, in slices, then spliced in where its marker is.
+ */
+export async function stringifyInSlices(value: unknown, signal: AbortSignal): Promise<string> {
+  const long: string[] = [];
+  const marker = `\u0000crossrank-${randomUUID()}:`;
+  const skeleton = JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "string" && v.length > LONG_STRING ? `${marker}${long.push(v) - 1}` : v,
+  );
+  if (long.length === 0) return skeleton;
+  const quotedMarker = JSON.stringify(marker).slice(0, -1);
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < long.length; i++) {
+    const literal = `${quotedMarker}${i}"`;
+    const at = skeleton.indexOf(literal, from);
+    out += skeleton.slice(from, at) + (await quoteInSlices(long[i]!, signal));
+    from = at + literal.length;
+  }
+  return out + skeleton.slice(from);
 }
 
 /**
@@ -30,7 +69,7 @@ export async function postJson(
   const response = await boundFetch(endpoint, {
     method: "POST",
     headers: { "content-type": "application/json", ...options.headers },
-    body: JSON.stringify(options.body),
+    body: await stringifyInSlices(options.body, options.signal),
     signal: options.signal,
   });
   const requestId = REQUEST_ID_HEADERS.map((h) => response.headers.get(h)).find((v) => v) ?? undefined;

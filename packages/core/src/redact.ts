@@ -22,11 +22,50 @@ function forms(secret: string): string[] {
 }
 
 /**
+ * `scheme credentials`, as in an Authorization header (Bearer, Basic, Token, ApiKey, a vendor's own word): any
+ * value of that shape counts, since a server may echo the credential alone.
+ */
+const AUTH_SCHEME = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)[ \t]+(\S(?:.*\S)?)$/s;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** `user:pass` of a Basic credential, when it is one. */
+function basicParts(credential: string): string[] {
+  if (!BASE64.test(credential) || credential.length % 4 === 1) return [];
+  let decoded: string;
+  try {
+    const bytes = Uint8Array.from(atob(credential), (c) => c.charCodeAt(0));
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return [];
+  }
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return [decoded];
+  return [decoded, decoded.slice(0, colon), decoded.slice(colon + 1)];
+}
+
+/**
+ * What a configured value can reach a server (and so come back) as: the value trimmed, since fetch trims header
+ * values; for an `Authorization`-style value, the credential after its scheme; for Basic, `user:pass` decoded and
+ * each of its parts.
+ */
+export function secretVariants(secret: string): string[] {
+  const trimmed = secret.trim();
+  const out = [secret, trimmed];
+  const auth = AUTH_SCHEME.exec(trimmed);
+  if (auth) {
+    const credential = auth[2]!;
+    out.push(credential);
+    if (auth[1]!.toLowerCase() === "basic") out.push(...basicParts(credential));
+  }
+  return out;
+}
+
+/**
  * Every secret of any length counts: an API key, a header value, a password. A short one may take out more text
  * than it should; that is the price of never printing it.
  */
 export function createRedactor(secrets: readonly string[]): Redactor {
-  const all = [...new Set(secrets.filter((s) => typeof s === "string" && s.length > 0).flatMap(forms))];
+  const all = [...new Set(secrets.filter((s) => typeof s === "string").flatMap(secretVariants).flatMap(forms))];
   // Longest first, so "Bearer sk-1" goes before "sk-1" and no fragment of it is left behind.
   all.sort((a, b) => b.length - a.length);
   const longest = all[0]?.length ?? 0;

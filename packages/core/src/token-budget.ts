@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { RerankError } from "./errors.js";
 
 /**
@@ -15,16 +16,33 @@ export interface TokenBudget {
   oversizePair: "truncate" | "reject";
 }
 
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+
+/** Longest text counted character by character; a longer one is far past every API's limit per document. */
+const EXACT_COUNT_MAX = 1 << 20;
+
 /**
  * An upper estimate of a subword tokenizer's count: one token per three ASCII characters (English runs about four
- * per token) and one and a half per other character (CJK and other scripts run near one).
+ * per token) and one and a half per other character (CJK and other scripts run near one). The count takes time in
+ * proportion to the text, so a huge one is not walked: ASCII text is known from its UTF-8 length (counted natively),
+ * and past EXACT_COUNT_MAX characters other text is bounded from it too (exact for 2-byte scripts, high for CJK).
  */
 export function estimateTokens(text: string): number {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes === text.length) return Math.ceil(bytes / 3);
+  if (text.length > EXACT_COUNT_MAX) {
+    // Each non-ASCII UTF-16 unit adds one or two bytes, so there are at most `bytes - length` of them.
+    const other = Math.min(text.length, bytes - text.length);
+    return Math.ceil((text.length - other) / 3 + other * 1.5);
+  }
   let ascii = 0;
   let other = 0;
-  for (const ch of text) {
-    if (ch.charCodeAt(0) < 128) ascii++;
-    else other++;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 128) ascii++;
+    // A surrogate pair is one character: its second half is not counted again.
+    else if (!isLowSurrogate(unit) || !isHighSurrogate(text.charCodeAt(i - 1))) other++;
   }
   return Math.ceil(ascii / 3 + other * 1.5);
 }

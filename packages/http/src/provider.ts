@@ -8,6 +8,7 @@ import {
   InvalidResponseError,
   parseProviderConfig,
   postJson,
+  RerankError,
   trimTrailingSlashes,
   type HttpRerankerConfig,
   type RerankProvider,
@@ -24,10 +25,18 @@ export async function createProvider(input: HttpRerankerConfig): Promise<RerankP
   const url = configuredUrl(config.url, "http", "url");
   const base = trimTrailingSlashes(url.href);
   const endpoint = base.endsWith(wire.path) ? base : `${base}${wire.path}`;
+  // Trimmed as fetch would trim it in the header, so the key sent is the key redacted.
+  const apiKey = config.apiKey?.trim();
+  if (config.apiKey !== undefined && !apiKey) {
+    throw new RerankError("INVALID_CONFIG", "config.apiKey of the http provider is blank (only whitespace)", {
+      provider: "http",
+    });
+  }
   const headers: Record<string, string> = { ...(config.headers ?? {}) };
-  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
-  // Every header value is the user's and may be a key (x-api-key, api-key, cookie…), whatever its length.
-  const secrets = [config.apiKey ?? "", ...Object.values(config.headers ?? {})];
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  // Every header value is the user's and may be a key (x-api-key, api-key, cookie…), whatever its length; the
+  // redactor also takes out the credential of an Authorization-style value and the trimmed form of each.
+  const secrets = [apiKey ?? "", ...Object.values(config.headers ?? {})];
   const limits = limitsFromConfig(config, wire.defaultMaxDocuments);
 
   return defineProvider(

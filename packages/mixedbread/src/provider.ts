@@ -43,6 +43,8 @@ export async function createProvider(input: MixedbreadRerankerConfig): Promise<R
     timeout: config.timeoutMs + 60_000,
     baseURL: trimTrailingSlashes(base.href),
     fetch: originBoundFetch(base.origin, limits.maxResponseBytes),
+    // crossrank reports failures itself, redacted; MIXEDBREAD_LOG=debug would have the SDK print every request.
+    logLevel: "off",
   });
 
   return defineProvider(
