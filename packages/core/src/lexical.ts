@@ -17,8 +17,98 @@ const STOPWORDS = new Set(
   ).split(" "),
 );
 
+const TOKEN = /[\p{L}\p{N}]+/gu;
+const ENDS_IN_TOKEN = /[\p{L}\p{N}]$/u;
+const STARTS_WITH_TOKEN = /^[\p{L}\p{N}]/u;
+
+/** Text is tokenized in pieces of about this many UTF-16 code units: a millisecond or so of work each. */
+export const PIECE = 1 << 15;
+/** Map and scoring work done between two checks of the time slice. */
+const BATCH = 1 << 12;
+
+// Lower-casing looks across neighbours only for a capital sigma (final or not), through case-ignorable characters.
+const LOWERCASE_CONTEXT = /[\p{Case_Ignorable}\u03A3]/u;
+
+/**
+ * Whether the text may be cut between code units i - 1 and i with every piece lower-cased and NFKC-normalized
+ * alone giving the same string as the whole would. Both characters come from blocks whose characters all start a
+ * normalization segment (none combines with what precedes it, none decomposes to a combining mark): Latin below
+ * the combining marks, Greek, Cyrillic, CJK ideographs, Hangul syllables. Neither may be case-ignorable nor a
+ * capital sigma, so no sigma's final form depends on the far side of the cut.
+ */
+function cuttableAt(text: string, i: number): boolean {
+  return plain(text.charCodeAt(i - 1)) && plain(text.charCodeAt(i));
+}
+
+function plain(code: number): boolean {
+  const inert =
+    code < 0x300 ||
+    (code >= 0x370 && code < 0x483) ||
+    (code >= 0x48a && code < 0x530) ||
+    (code >= 0x3400 && code < 0x4dc0) ||
+    (code >= 0x4e00 && code < 0xa000) ||
+    (code >= 0xac00 && code < 0xd7a4);
+  return inert && !LOWERCASE_CONTEXT.test(String.fromCharCode(code));
+}
+
+/**
+ * Where the piece starting at `start` ends: a cut point near `start + size`, or further on if a run of other
+ * characters (combining marks, say) leaves none sooner, or the end of the text.
+ */
+function pieceEnd(text: string, start: number, size: number): number {
+  const target = start + size;
+  if (target >= text.length) return text.length;
+  for (let i = target; i > start + (size >> 1); i--) if (cuttableAt(text, i)) return i;
+  for (let i = target + 1; i < text.length; i++) if (cuttableAt(text, i)) return i;
+  return text.length;
+}
+
+/**
+ * The tokens of a text, handed to `emit` in order, pausing after each piece. A token cut by a piece boundary is
+ * joined again, so the tokens are exactly those of the whole text lower-cased, normalized and matched at once.
+ */
+function* tokenSteps(text: string, emit: (token: string) => void, size = PIECE): Generator<void, void> {
+  let carry = "";
+  for (let start = 0; start < text.length; ) {
+    const end = pieceEnd(text, start, size);
+    carry = tokenizePiece(text.slice(start, end), carry, end < text.length, emit);
+    start = end;
+    if (start < text.length) yield;
+  }
+}
+
+/**
+ * Emits a piece's tokens, the first joined to `carry` (the end of the previous piece's last token, if that
+ * piece ended inside one); returns the last token instead of emitting it when it may go on in the next piece.
+ */
+function tokenizePiece(raw: string, carry: string, more: boolean, emit: (token: string) => void): string {
+  const piece = raw.toLowerCase().normalize("NFKC");
+  const tokens = piece.match(TOKEN) ?? [];
+  if (carry !== "") {
+    if (tokens.length > 0 && STARTS_WITH_TOKEN.test(piece)) tokens[0] = carry + tokens[0]!;
+    else keep(carry, emit);
+  }
+  let last = tokens.length;
+  const next = more && last > 0 && ENDS_IN_TOKEN.test(piece) ? tokens[--last]! : "";
+  for (let k = 0; k < last; k++) keep(tokens[k]!, emit);
+  return next;
+}
+
+function keep(token: string, emit: (token: string) => void): void {
+  if (!STOPWORDS.has(token)) emit(token);
+}
+
+/** Lower-cased, NFKC-normalized runs of letters and digits, stopwords dropped. */
 export function tokenize(text: string): string[] {
-  return (text.toLowerCase().normalize("NFKC").match(/[\p{L}\p{N}]+/gu) ?? []).filter((t) => !STOPWORDS.has(t));
+  return tokenizeInPieces(text, PIECE);
+}
+
+/** `tokenize` with a chosen piece size: the result must not depend on it. */
+export function tokenizeInPieces(text: string, pieceSize: number): string[] {
+  const tokens: string[] = [];
+  const steps = tokenSteps(text, (t) => tokens.push(t), pieceSize);
+  while (!steps.next().done);
+  return tokens;
 }
 
 /**
@@ -35,7 +125,7 @@ export function bm25Scores(query: string, documents: readonly string[], k1: numb
   }
 }
 
-/** The same scores, with the event loop given a turn between documents once a time slice is used up. */
+/** The same scores, with the event loop given a turn whenever a time slice is used up. */
 async function bm25ScoresSliced(
   query: string,
   documents: readonly string[],
@@ -51,41 +141,92 @@ async function bm25ScoresSliced(
   }
 }
 
-/** BM25 as a generator that pauses after each document's share of the work: one code path, sync or sliced. */
+/**
+ * BM25 as a generator that pauses after every piece of text and every batch of counting or scoring: one code
+ * path, sync or sliced, with no step long whatever the size of the query, a document or the candidate set.
+ */
 function* bm25Steps(
   query: string,
   documents: readonly string[],
   k1: number,
   b: number,
+  pieceSize = PIECE,
 ): Generator<void, DocumentScore[]> {
-  const terms = [...new Set(tokenize(query))];
-  const docs: string[][] = [];
-  for (const d of documents) {
-    docs.push(tokenize(d));
-    yield;
-  }
-  const n = docs.length;
-  const avgLength = docs.reduce((sum, d) => sum + d.length, 0) / Math.max(n, 1) || 1;
-  const df = new Map<string, number>();
+  // Distinct query terms in order of first appearance, as a Set keeps them.
+  const termSet = new Set<string>();
+  yield* tokenSteps(query, (t) => termSet.add(t), pieceSize);
+  const terms = [...termSet.keys()];
+  termSet.clear();
+  yield;
+
   const counts: Map<string, number>[] = [];
-  for (const d of docs) {
+  const lengths: number[] = [];
+  // Units of work (characters tokenized / BATCH, map updates, terms looked up) since the last pause.
+  let work = 0;
+  for (const d of documents) {
     const tf = new Map<string, number>();
-    for (const t of d) tf.set(t, (tf.get(t) ?? 0) + 1);
-    for (const t of tf.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+    let length = 0;
+    const count = (t: string) => {
+      tf.set(t, (tf.get(t) ?? 0) + 1);
+      length++;
+    };
+    if (d.length <= pieceSize) tokenizePiece(d, "", false, count);
+    else yield* tokenSteps(d, count, pieceSize);
     counts.push(tf);
-    yield;
+    lengths.push(length);
+    work += 1 + length + d.length / 8;
+    if (work >= BATCH) {
+      work = 0;
+      yield;
+    }
   }
-  return counts.map((tf, i) => {
+  const n = counts.length;
+  const avgLength = lengths.reduce((sum, l) => sum + l, 0) / Math.max(n, 1) || 1;
+
+  const df = new Map<string, number>();
+  for (const tf of counts) {
+    for (const t of tf.keys()) {
+      df.set(t, (df.get(t) ?? 0) + 1);
+      if (++work >= BATCH) {
+        work = 0;
+        yield;
+      }
+    }
+  }
+
+  const scores: DocumentScore[] = [];
+  for (let i = 0; i < n; i++) {
+    const tf = counts[i]!;
     let raw = 0;
     for (const term of terms) {
+      if (++work >= BATCH) {
+        work = 0;
+        yield;
+      }
       const f = tf.get(term);
       if (!f) continue;
       const nq = df.get(term)!;
       const idf = Math.log(1 + (n - nq + 0.5) / (nq + 0.5));
-      raw += (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * docs[i]!.length) / avgLength));
+      raw += (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * lengths[i]!) / avgLength));
     }
-    return { rawScore: raw, score: raw / (raw + 1) };
-  });
+    scores.push({ rawScore: raw, score: raw / (raw + 1) });
+  }
+  return scores;
+}
+
+/** `bm25Scores` with a chosen piece size for tokenizing: the scores must not depend on it. */
+export function bm25ScoresInPieces(
+  query: string,
+  documents: readonly string[],
+  k1: number,
+  b: number,
+  pieceSize: number,
+): DocumentScore[] {
+  const steps = bm25Steps(query, documents, k1, b, pieceSize);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 export function createLexicalProvider(input: LexicalRerankerConfig): Reranker {
