@@ -33,10 +33,14 @@ function basicParts(credential: string): string[] {
   if (!BASE64.test(credential) || credential.length % 4 === 1) return [];
   let decoded: string;
   try {
-    const bytes = Uint8Array.from(atob(credential), (c) => c.charCodeAt(0));
-    decoded = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    decoded = atob(credential);
   } catch {
     return [];
+  }
+  try {
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(decoded, (c) => c.charCodeAt(0)));
+  } catch {
+    // Not UTF-8: an older client's Latin-1, as atob gave it.
   }
   const colon = decoded.indexOf(":");
   if (colon < 0) return [decoded];
