@@ -80,7 +80,10 @@ export async function createProvider(input: LocalRerankerConfig | ResolvedLocalC
         throw error;
       }
     },
-    close: release,
+    async close() {
+      tokens.clear();
+      await release();
+    },
   });
 
   /**

@@ -78,6 +78,8 @@ describe("token cache", () => {
     expect(chars()).toBe(before);
     await cached.encode(texts[0]!, Number.POSITIVE_INFINITY, slicer);
     expect(chars()).toBeGreaterThan(before);
+    cached.clear();
+    expect(cached.stats).toEqual({ bytes: 0, entries: 0 });
   });
 
   it("off (false), every call tokenizes; texts longer than CACHE_MAX_CHARS are never kept", async () => {
