@@ -18,6 +18,7 @@ import {
   hubSettings,
   isInside,
   listWeightCopies,
+  MIN_BYTES_PER_WINDOW,
   lookupModel,
   pruneWeightCopies,
   pullModel,
@@ -272,6 +273,48 @@ describe("hosts that stall or never stop", () => {
     expect((await verifyModel("hostile/model", { settings })).files.every((f) => f.status === "ok")).toBe(true);
   });
 
+  it("a host that trickles a few bytes per timeout is ended at the throughput floor, not left to run", async () => {
+    // Never silent for the timeout, so only the floor of MIN_BYTES_PER_WINDOW per window can end it.
+    hub.fail("onnx/model.onnx", { trickle: { bytes: 1, everyMs: 40 } });
+    const started = Date.now();
+    const e = await typed(pullModel("hostile/model", { settings, retry: NO_RETRY, timeoutMs: 300 }));
+    expect(e.code).toBe("DOWNLOAD_FAILED");
+    expect(e.message).toMatch(/sent only \d+ bytes in 300 ms .*at least 1024 bytes per CROSSRANK_HUB_TIMEOUT_MS/);
+    expect(MIN_BYTES_PER_WINDOW).toBe(1024);
+    expect(Date.now() - started).toBeLessThan(BOUND_MS / 2);
+    const left = await readdir(join(parent, "cache"), { recursive: true });
+    expect(left.filter((f) => String(f).endsWith(".part"))).toEqual([]);
+  });
+
+  it("a slow host that keeps above the floor is waited for, however long the whole file takes", async () => {
+    // 8 KiB every 100 ms with a 400 ms timeout: about 2 s for the model, several times the timeout.
+    hub.fail("onnx/model.onnx", { trickle: { bytes: 8192, everyMs: 100 } });
+    const started = Date.now();
+    const pulled = await within(pullModel("hostile/model", { settings, retry: NO_RETRY, timeoutMs: 400 }));
+    expect(Date.now() - started).toBeGreaterThan(800);
+    expect(pulled.downloaded).toContain("onnx/model.onnx");
+    expect((await verifyModel("hostile/model", { settings })).files.every((f) => f.status === "ok")).toBe(true);
+  });
+
+  it("a stall is retried once, not as often as the retry policy allows", async () => {
+    const policy = { retries: 4, minTimeout: 5, maxTimeout: 20 };
+    for (const [path, fault] of [
+      ["config.json", { at: "hub" as const, hang: true }],
+      ["onnx/model.onnx", { stallAfter: 100 }],
+      ["onnx/model.onnx", { trickle: { bytes: 1, everyMs: 40 } }],
+    ] as const) {
+      await rm(join(parent, "cache"), { recursive: true, force: true });
+      hub.clearFaults();
+      hub.requests.length = 0;
+      hub.fail(path, fault, fault, fault, fault, fault);
+      const e = await typed(pullModel("hostile/model", { settings, retry: policy, timeoutMs: 200 }));
+      expect(e.code, path).toBe("DOWNLOAD_FAILED");
+      expect(e.message).toMatch(/sent (nothing|only \d+ bytes)/);
+      const host = "at" in fault ? "hub" : "storage";
+      expect(hub.requestsFor(path, host), JSON.stringify(fault)).toHaveLength(2);
+    }
+  });
+
   it("an abort ends a stalled download at once", async () => {
     hub.fail("config.json", { at: "hub", hang: true });
     const controller = new AbortController();
@@ -361,6 +404,71 @@ describe("redirects", () => {
   });
 });
 
+describe("the hub token", () => {
+  const BAD = [
+    "hf_TOK\nSECRET",
+    "hf_TOK\r\nX-Injected: SECRET",
+    "hf_TOK\0SECRET",
+    "hf_TOK\u0007SECRET",
+    "hf_TOK€SECRET",
+  ];
+
+  it("a token that cannot go in a header is refused when settings are read, without showing it", () => {
+    for (const token of BAD) {
+      let error: unknown;
+      try {
+        hubSettings({ HF_ENDPOINT: hub.endpoint, CROSSRANK_CACHE_DIR: join(parent, "cache"), HF_TOKEN: token });
+      } catch (e) {
+        error = e;
+      }
+      expect(isRerankError(error, "INVALID_CONFIG"), JSON.stringify(token)).toBe(true);
+      expect((error as Error).message).toBe("HF_TOKEN holds a character not allowed in an HTTP header");
+      expect((error as Error).stack).not.toMatch(/SECRET|hf_TOK/);
+    }
+  });
+
+  it("settings made by hand with such a token fail INVALID_CONFIG before any request, not after retries", async () => {
+    for (const token of BAD) {
+      hub.requests.length = 0;
+      const e = await within(failure(pullModel("hostile/model", { settings: { ...settings, token }, retry: FAST })));
+      expect(e.code, JSON.stringify(token)).toBe("INVALID_CONFIG");
+      expect(JSON.stringify({ m: e.message, s: e.stack, c: String(e.cause) })).not.toMatch(/SECRET|hf_TOK/);
+      expect(hub.requests).toEqual([]);
+    }
+  });
+
+  it("property: any HF_TOKEN is refused with INVALID_CONFIG or is one a request header can carry", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 40 }), (raw) => {
+        const token = `hf_${raw}`;
+        let read: HubSettings | undefined;
+        try {
+          read = hubSettings({ HF_TOKEN: token, CROSSRANK_CACHE_DIR: join(parent, "cache") });
+        } catch (error) {
+          expect(isRerankError(error, "INVALID_CONFIG")).toBe(true);
+          expect((error as Error).message).not.toContain(token.trim());
+          return;
+        }
+        expect(read.token).toBe(token.trim());
+        const header = `Bearer ${read.token}`;
+        expect(new Headers({ authorization: header }).get("authorization")).toBe(header);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a token that any hub error quotes is taken out of its message and cause", async () => {
+    // A short token that happens to be part of the repo's name: every message naming the repo quotes it.
+    hub.fail("onnx/model.onnx", { status: 500 });
+    const e = await within(
+      failure(pullModel("hostile/model", { settings: { ...settings, token: "hostile" }, retry: NO_RETRY })),
+    );
+    expect(e.code).toBe("DOWNLOAD_FAILED");
+    expect(e.message).toMatch(/HTTP 500 for \[redacted\]\/model@main: onnx\/model\.onnx/);
+    expect(JSON.stringify({ m: e.message, s: e.stack, c: String(e.cause) })).not.toMatch(/hostile/i);
+  });
+});
+
 describe("mapped-weights records that point elsewhere", () => {
   it("a record naming a FIFO, a device, a folder or nothing is listed stale at once; prune stays inside", async () => {
     const elsewhere = await mkdtemp(join(tmpdir(), "crossrank-fifo-"));
@@ -384,6 +492,53 @@ describe("mapped-weights records that point elsewhere", () => {
     const removed = await within(pruneWeightCopies({ settings }), 3000);
     expect(removed.map((c) => c.dir)).toEqual(dirs);
     expect(dirs.some((d) => existsSync(d))).toBe(false);
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+    await rm(elsewhere, { recursive: true, force: true });
+  });
+
+  /** A folder that looks like a stale copy the provider made, with a record naming a source that is gone. */
+  async function staleCopyIn(dir: string): Promise<string> {
+    const copy = join(dir, "b".repeat(24));
+    await mkdir(copy, { recursive: true });
+    await writeFile(join(copy, "model.onnx"), "m");
+    await writeFile(join(copy, "model.onnx.data"), Buffer.alloc(16));
+    await writeFile(join(copy, "source.json"), JSON.stringify({ source: join(dir, "gone.onnx"), weightsLength: 16 }));
+    return copy;
+  }
+
+  it("a link planted as the weights folder is not listed through, and prune removes nothing behind it", async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), "crossrank-weights-elsewhere-"));
+    const copy = await staleCopyIn(elsewhere);
+    await mkdir(join(parent, "cache"), { recursive: true });
+    await symlink(elsewhere, settings.weightsDir);
+    expect(await within(listWeightCopies({ settings }), 3000)).toEqual([]);
+    expect(await within(pruneWeightCopies({ settings, all: true }), 3000)).toEqual([]);
+    expect((await readdir(copy)).sort()).toEqual(["model.onnx", "model.onnx.data", "source.json"]);
+    expect((await lstat(settings.weightsDir)).isSymbolicLink()).toBe(true);
+    await rm(elsewhere, { recursive: true, force: true });
+  });
+
+  it("a record that is a link (to a FIFO) or a FIFO is never read: the copy is incomplete, and pruned", async () => {
+    const elsewhere = await mkdtemp(join(tmpdir(), "crossrank-fifo-record-"));
+    const fifo = join(elsewhere, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const linked = join(settings.weightsDir, "c".repeat(24));
+    const direct = join(settings.weightsDir, "d".repeat(24));
+    for (const dir of [linked, direct]) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, "model.onnx"), "m");
+      await writeFile(join(dir, "model.onnx.data"), Buffer.alloc(16));
+    }
+    await symlink(fifo, join(linked, "source.json"));
+    execFileSync("mkfifo", [join(direct, "source.json")]);
+    // Reading either would wait for a writer that never comes.
+    const listed = await within(listWeightCopies({ settings }), 3000);
+    expect(listed.map((c) => [c.dir, c.status])).toEqual([
+      [linked, "incomplete"],
+      [direct, "incomplete"],
+    ]);
+    expect((await within(pruneWeightCopies({ settings }), 3000)).map((c) => c.dir)).toEqual([linked, direct]);
+    expect(existsSync(linked) || existsSync(direct)).toBe(false);
     expect((await lstat(fifo)).isFIFO()).toBe(true);
     await rm(elsewhere, { recursive: true, force: true });
   });

@@ -10,8 +10,8 @@ import { join, relative } from "node:path";
  * `GET /{org}/{repo}/resolve/{revision}/{path}` answers git-stored files directly (ETag = git blob sha1) and
  * LFS files with a 302 to a storage host on another origin (X-Linked-Etag = sha256, X-Linked-Size), sends
  * X-Repo-Commit, 404 with X-Error-Code for missing repos/revisions/files and 401 for gated repos without a token.
- * Faults can be queued per file to test retries, verification, timeouts and hostile answers; a repo can be served
- * like a mirror that gzips its files or publishes no digest. Every wait it makes is bounded.
+ * Faults can be queued per file to test retries, verification, timeouts, trickles and hostile answers; a repo can
+ * be served like a mirror that gzips its files or publishes no digest. Every wait it makes is bounded.
  */
 export interface Fault {
   /** Answer with this status instead (on the hub for statuses, on storage for body faults). */
@@ -29,6 +29,8 @@ export interface Fault {
   hang?: boolean;
   /** Send headers and this many bytes of the body, then nothing more until the client gives up. */
   stallAfter?: number;
+  /** Send headers, then the body `bytes` at a time every `everyMs` (until done or the client gives up). */
+  trickle?: { bytes: number; everyMs: number };
   /** Send headers without a length and body bytes without end (until the client gives up, or 64 MiB). */
   endless?: boolean;
   /** Answer with a 302 to this URL instead. */
@@ -277,6 +279,22 @@ async function hostile(res: ServerResponse, fault: Fault, body: Buffer): Promise
     res.write(body.subarray(0, fault.stallAfter));
     await bounded;
     res.destroy();
+    return true;
+  }
+  if (fault.trickle) {
+    res.writeHead(200, { "content-length": String(body.length), "content-type": "application/octet-stream" });
+    let open = true;
+    void closed.then(() => (open = false));
+    const started = Date.now();
+    let sent = 0;
+    while (open && sent < body.length && Date.now() - started < HOSTILE_MAX_MS) {
+      const next = Math.min(body.length, sent + fault.trickle.bytes);
+      res.write(body.subarray(sent, next));
+      sent = next;
+      if (sent < body.length) await Promise.race([closed, sleep(fault.trickle.everyMs)]);
+    }
+    if (open && sent === body.length) res.end();
+    else res.destroy();
     return true;
   }
   if (fault.endless) {

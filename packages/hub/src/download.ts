@@ -16,7 +16,8 @@ import { checkFilePath, checkRepoId, checkRevision, isInside, shown } from "./na
 import { createExclusive, makeDirBelow, moveIntoPlace, tempName } from "./safe-fs.js";
 import { StallTimer } from "./stall.js";
 import type { ModelRef } from "./registry.js";
-import { DEFAULT_HUB_TIMEOUT_MS, type HubSettings } from "./settings.js";
+import { withoutToken } from "./redact-token.js";
+import { checkToken, DEFAULT_HUB_TIMEOUT_MS, type HubSettings } from "./settings.js";
 
 export interface ProgressEvent {
   file: string;
@@ -54,6 +55,13 @@ export interface DownloadFileOptions {
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 ** 3;
+
+/**
+ * A host that stalled once is likely to stall again: one more attempt, not the policy's every retry, so a file
+ * from a host that stalls from the start fails after about twice the timeout plus one backoff.
+ */
+const STALL_RETRIES = 1;
+const stallError = (message: string) => new TransientError(message, { maxRetries: STALL_RETRIES });
 
 /** A failure that more attempts will not mend (4xx, too many redirects, a refused answer). */
 class PermanentError extends Error {}
@@ -135,7 +143,7 @@ async function fetchFromHub(settings: HubSettings, url: string, stall: StallTime
     try {
       response = await fetch(current, { headers, redirect: "manual", signal: stall.signal });
     } catch (error) {
-      if (stall.stalled) throw new TransientError(stall.stalled);
+      if (stall.stalled) throw stallError(stall.stalled);
       if (stall.signal.aborted) throw error;
       const code = (error as { cause?: { code?: string } }).cause?.code;
       throw new TransientError(
@@ -195,6 +203,8 @@ function statusError(ref: ModelRef, path: string, response: Response): Error {
  */
 export async function downloadFile(options: DownloadFileOptions): Promise<FileRecord | null> {
   const { settings, ref, file, destDir, signal } = options;
+  // Settings made by hand skip hubSettings' check; a bad token must fail here, not inside fetch.
+  checkToken(settings.token);
   const root = options.root ?? destDir;
   const retry = options.retry ?? DEFAULT_RETRY;
   const timeoutMs = options.timeoutMs ?? settings.timeoutMs ?? DEFAULT_HUB_TIMEOUT_MS;
@@ -271,7 +281,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
           done(new PermanentError(`${host} sent more of ${file.path} than ${what}`));
           return;
         }
-        stall.kick();
+        stall.kick(chunk.length);
         sha256.update(chunk);
         options.onProgress?.({ file: file.path, downloaded, total: expectedSize });
         done(null, chunk);
@@ -293,7 +303,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
       } catch (error) {
         await handle.close().catch(() => undefined);
         if (error instanceof PermanentError) throw error;
-        if (stall.stalled) throw new TransientError(`${stall.stalled}, after ${downloaded} bytes`);
+        if (stall.stalled) throw stallError(`${stall.stalled}, after ${downloaded} bytes`);
         if (signal?.aborted) throw error;
         throw new TransientError(
           `download of ${file.path} was interrupted after ${downloaded} bytes: ${(error as Error).message}`,
@@ -337,16 +347,17 @@ export async function downloadFile(options: DownloadFileOptions): Promise<FileRe
   try {
     return await withRetries(attempt, retry, signal);
   } catch (error) {
-    if (isRerankError(error)) throw error;
+    throw withoutToken(failureOf(error), settings.token);
+  }
+
+  function failureOf(error: unknown): unknown {
+    if (isRerankError(error)) return error;
     if (signal?.aborted)
-      throw new RerankError("ABORTED", `download of ${file.path} was aborted`, { provider: "local", cause: error });
-    throw new RerankError(
+      return new RerankError("ABORTED", `download of ${file.path} was aborted`, { provider: "local", cause: error });
+    return new RerankError(
       "DOWNLOAD_FAILED",
       `could not download ${ref.repo}@${ref.revision}: ${file.path}: ${(error as Error).message}`,
-      {
-        provider: "local",
-        cause: error,
-      },
+      { provider: "local", cause: error },
     );
   }
 }

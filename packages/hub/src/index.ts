@@ -24,7 +24,16 @@ export type { HubOptions, ResolvedModel, PullResult, VerifiedFile, ListedModel }
 export { listModelsDir, type ModelsDirEntry } from "./models-dir.js";
 export { listWeightCopies, pruneWeightCopies, type WeightCopy, type PruneOptions } from "./weights.js";
 export { parseModelName, isInside } from "./names.js";
-export { isStaleTemp, STALE_AFTER_MS } from "./safe-fs.js";
+export {
+  isStaleTemp,
+  STALE_AFTER_MS,
+  createExclusive,
+  makeDirBelow,
+  realDir,
+  realFile,
+  writeFileBelow,
+} from "./safe-fs.js";
+export { MIN_BYTES_PER_WINDOW } from "./stall.js";
 export {
   compareWeightSource,
   hashOpenFile,

@@ -6,6 +6,7 @@ import { downloadFile, type ProgressEvent, type RetryPolicy } from "./download.j
 import { findInModelsDir } from "./models-dir.js";
 import { checkFolder, inside, shown } from "./names.js";
 import { filesFor, lookupModel, REGISTRY, requireModel, type Dtype, type ModelRef } from "./registry.js";
+import { withoutToken } from "./redact-token.js";
 import { realFile, removeStaleTemps } from "./safe-fs.js";
 import { DEFAULT_HUB_TIMEOUT_MS, hubSettings, type HubSettings } from "./settings.js";
 
@@ -76,6 +77,15 @@ async function missingFiles(
 export async function resolveModel(name: string, options: HubOptions = {}): Promise<ResolvedModel> {
   stopIfAborted(options.signal, `resolving model ${shown(name)}`);
   const settings = options.settings ?? hubSettings();
+  try {
+    return await resolveWith(name, { ...options, settings });
+  } catch (error) {
+    throw withoutToken(error, settings.token);
+  }
+}
+
+async function resolveWith(name: string, options: HubOptions & { settings: HubSettings }): Promise<ResolvedModel> {
+  const settings = options.settings;
   const dtype = options.dtype ?? "fp32";
   const ref = lookupModel(name);
   const looked: string[] = [];
@@ -133,7 +143,12 @@ export interface PullResult {
 
 /** Downloads (or completes) one dtype of a model: into the cache, or into `<dir>/<name>/` for a models folder. */
 export async function pullModel(name: string, options: HubOptions & { dir?: string } = {}): Promise<PullResult> {
-  return pullRef(requireModel(name), options);
+  const settings = options.settings ?? hubSettings();
+  try {
+    return await pullRef(requireModel(name), { ...options, settings });
+  } catch (error) {
+    throw withoutToken(error, settings.token);
+  }
 }
 
 async function pullRef(ref: ModelRef, options: HubOptions & { dir?: string }): Promise<PullResult> {

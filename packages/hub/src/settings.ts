@@ -40,12 +40,28 @@ function timeoutFrom(value: string | undefined): number {
   return ms;
 }
 
+/**
+ * What an HTTP header value may hold (RFC 9110 field-value: visible ASCII, space, tab, obs-text). A token with
+ * anything else (a newline pasted in with it) would make fetch throw an error that quotes the whole header.
+ */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** The token, refused before any request when it cannot go in a header; the message never shows it. */
+export function checkToken(token: string | undefined): string | undefined {
+  if (token !== undefined && !HEADER_VALUE.test(token)) {
+    throw new RerankError("INVALID_CONFIG", "HF_TOKEN holds a character not allowed in an HTTP header", {
+      provider: "local",
+    });
+  }
+  return token;
+}
+
 export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   const cacheRoot =
     env.CROSSRANK_CACHE_DIR?.trim() || join(env.XDG_CACHE_HOME?.trim() || join(homedir(), ".cache"), "crossrank");
   return {
     endpoint: trimTrailingSlashes(env.HF_ENDPOINT?.trim() || "https://huggingface.co"),
-    token: env.HF_TOKEN?.trim() || undefined,
+    token: checkToken(env.HF_TOKEN?.trim() || undefined),
     offline: truthy(env.CROSSRANK_OFFLINE) || truthy(env.HF_HUB_OFFLINE),
     cacheDir: resolve(cacheRoot, "models"),
     weightsDir: resolve(cacheRoot, "weights"),

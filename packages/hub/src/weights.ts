@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { lstat, open, readdir, readFile, rm, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
-import { isAbandoned } from "./safe-fs.js";
+import { dirname, join } from "node:path";
+import { isAbandoned, realDir, realFile } from "./safe-fs.js";
 import { hubSettings, type HubSettings } from "./settings.js";
 import { compareWeightSource, weightCopyKey, weightSourceInfo, type WeightCopyRecord } from "./weight-record.js";
 
@@ -77,11 +77,14 @@ async function isCurrent(key: string, record: Partial<WeightCopyRecord> & { sour
 }
 
 async function statusOf(
+  root: string,
   key: string,
   dir: string,
 ): Promise<{ status: WeightCopy["status"]; source: string | undefined }> {
   let record: Partial<WeightCopyRecord> & { source: string };
   try {
+    // A record that is a link, or a FIFO, is no record: never followed, never waited on.
+    if (!(await realFile(root, join(dir, "source.json")))) return { status: "incomplete", source: undefined };
     const parsed = JSON.parse(await readFile(join(dir, "source.json"), "utf8")) as Partial<WeightCopyRecord>;
     if (typeof parsed.source !== "string") return { status: "incomplete", source: undefined };
     record = { ...parsed, source: parsed.source };
@@ -94,11 +97,17 @@ async function statusOf(
   return { status: (await isCurrent(key, record)) ? "current" : "stale", source: record.source };
 }
 
+/** The cache's own root: the weights folder itself must be a real folder below it, like everything in it. */
+const weightsRoot = (settings: HubSettings) => dirname(settings.weightsDir);
+
 /** Every copy and half-made copy under the weights folder; anything else there is left out (and left alone). */
 export async function listWeightCopies(options: { settings?: HubSettings } = {}): Promise<WeightCopy[]> {
   const settings = options.settings ?? hubSettings();
+  const root = weightsRoot(settings);
   let entries;
   try {
+    // A link planted as the weights folder holds nothing the provider made: listed as empty, never followed.
+    if (!(await realDir(root, settings.weightsDir))) return [];
     entries = await readdir(settings.weightsDir, { withFileTypes: true });
   } catch {
     return [];
@@ -116,7 +125,7 @@ export async function listWeightCopies(options: { settings?: HubSettings } = {})
           status: isAbandoned(Number(making[2]), mtimeMs, 0) ? ("abandoned" as const) : ("making" as const),
           source: undefined,
         }
-      : await statusOf(entry.name, dir);
+      : await statusOf(root, entry.name, dir);
     out.push({ key: making?.[1] ?? entry.name, dir, source, bytes, status, modifiedAt: new Date(mtimeMs) });
   }
   return out.sort((a, b) => a.dir.localeCompare(b.dir));
@@ -133,11 +142,14 @@ export interface PruneOptions {
  * current ones too. A copy being made by a live process is kept. Returns what was removed.
  */
 export async function pruneWeightCopies(options: PruneOptions = {}): Promise<WeightCopy[]> {
+  const settings = options.settings ?? hubSettings();
   const removed: WeightCopy[] = [];
-  for (const copy of await listWeightCopies(options)) {
+  for (const copy of await listWeightCopies({ ...options, settings })) {
     const remove =
       ["stale", "incomplete", "abandoned"].includes(copy.status) || (options.all === true && copy.status === "current");
     if (!remove) continue;
+    // Checked again just before: a link swapped in since the listing would send the removal elsewhere.
+    if (!(await realDir(weightsRoot(settings), copy.dir))) continue;
     await rm(copy.dir, { recursive: true, force: true });
     removed.push(copy);
   }

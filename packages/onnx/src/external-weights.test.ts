@@ -1,9 +1,23 @@
-import { mkdtemp, open, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { isRerankError } from "@crossrank/core";
 import type Ort from "onnxruntime-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TINY } from "../../../test/setup/fixture-paths.js";
 import { OnnxFormatError, splitWeights, WEIGHT_ALIGNMENT, type ByteSource } from "./external-weights.js";
 import { fileSource, mapModelWeights } from "./mapped-model.js";
@@ -156,6 +170,69 @@ describe("mapModelWeights", () => {
     const notADir = join(cache, "a-file");
     await writeFile(notADir, "x");
     await expect(mapModelWeights(model, join(notADir, "weights"), SMALL)).rejects.toThrow(/ENOTDIR|EEXIST/);
+  });
+
+  describe("links planted in the cache", () => {
+    let root: string;
+    let outside: string;
+    beforeEach(async () => {
+      root = await mkdtemp(join(tmpdir(), "crossrank-mapped-links-"));
+      outside = await mkdtemp(join(tmpdir(), "crossrank-mapped-outside-"));
+    });
+    afterEach(async () => {
+      await rm(root, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
+    });
+
+    it("a link as the weights folder is refused with a typed error, and nothing is written behind it", async () => {
+      await symlink(outside, join(root, "weights"));
+      const error = await mapModelWeights(model, join(root, "weights"), SMALL).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isRerankError(error), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/refusing to write through a symbolic link .*weights/);
+      expect(await readdir(outside, { recursive: true })).toEqual([]);
+      expect((await lstat(join(root, "weights"))).isSymbolicLink()).toBe(true);
+    });
+
+    it("a copy folder that is a link is not loaded: it is replaced by a real copy, and its target kept", async () => {
+      // A whole, current copy made elsewhere, then linked in where this model's copy belongs.
+      const made = await mapModelWeights(model, join(outside, "weights"), SMALL);
+      const key = basename(dirname(made));
+      const target = join(outside, "weights", key);
+      const before = (await readdir(target)).sort();
+      await mkdir(join(root, "weights"));
+      await symlink(target, join(root, "weights", key));
+
+      const loaded = await mapModelWeights(model, join(root, "weights"), SMALL);
+      expect(loaded).toBe(join(root, "weights", key, "model.onnx"));
+      for (const path of [dirname(loaded), loaded, `${loaded}.data`, join(dirname(loaded), "source.json")]) {
+        expect((await lstat(path)).isSymbolicLink(), path).toBe(false);
+      }
+      expect((await readdir(target)).sort()).toEqual(before);
+      expect(Array.from(await logits(loaded))).toEqual(Array.from(await logits(model)));
+    });
+
+    it("a copy whose weights file or record is a link is made again, never read or written through", async () => {
+      const weightsDir = join(root, "weights");
+      for (const name of ["model.onnx.data", "source.json", "model.onnx"]) {
+        const first = await mapModelWeights(model, weightsDir, SMALL);
+        const planted = join(dirname(first), name);
+        // The link's target has the very bytes of the file, so only the link itself can give it away.
+        const target = join(outside, name);
+        await writeFile(target, await readFile(planted));
+        await rm(planted);
+        await symlink(target, planted);
+        const { mtimeMs } = await stat(target);
+
+        const again = await mapModelWeights(model, weightsDir, SMALL);
+        expect(again).toBe(first);
+        expect((await lstat(planted)).isSymbolicLink(), name).toBe(false);
+        expect((await stat(target)).mtimeMs).toBe(mtimeMs);
+        expect(Array.from(await logits(again))).toEqual(Array.from(await logits(model)));
+      }
+    });
   });
 
   it("reads through a file handle without a short read", async () => {
