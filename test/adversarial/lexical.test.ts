@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
+import { bm25Scores, createReranker, type RerankProvider, type RerankResult } from "@crossrank/core";
+import { afterAll, describe, expect, it } from "vitest";
+import { failure } from "../support/failure.js";
+
+/**
+ * Huge queries, documents and candidate sets against the lexical (BM25) provider, the usual last fallback. The
+ * event loop is watched by a 5 ms interval; a gap counts only the time the main thread itself ran (Linux reports
+ * it, to the 10 ms tick), so a loaded machine does not fail the test. Unsliced, these inputs held the thread for
+ * 0.1 to 3 seconds in one stretch.
+ */
+const MAX_STALL_MS = 150;
+const MB = 1_000_000;
+
+/** CPU time of this process's main thread in ms (Linux), or undefined where it cannot be read. */
+function mainThreadCpuMs(): number | undefined {
+  if (!isMainThread) return undefined;
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime, in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `work` while timing the event loop: the longest hold (see above) and the longest wall-clock gap. */
+async function watched<T>(work: () => Promise<T>): Promise<{ value: T; stallMs: number; wallMs: number }> {
+  let last = performance.now();
+  let lastCpu = mainThreadCpuMs();
+  let stallMs = 0;
+  let wallMs = 0;
+  const tick = () => {
+    const now = performance.now();
+    const cpu = mainThreadCpuMs();
+    const gap = now - last;
+    const ran = cpu === undefined || lastCpu === undefined ? gap : Math.min(gap, cpu - lastCpu + 10);
+    stallMs = Math.max(stallMs, ran);
+    wallMs = Math.max(wallMs, gap);
+    last = now;
+    lastCpu = cpu;
+  };
+  const timer = setInterval(tick, 5);
+  try {
+    const value = await work();
+    tick();
+    return { value, stallMs, wallMs };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Every document once, sorted by score, the raw scores exactly those of the synchronous bm25Scores. */
+function expectScores(results: RerankResult[], query: string, documents: string[]): void {
+  expect(results).toHaveLength(documents.length);
+  expect(new Set(results.map((r) => r.index)).size).toBe(documents.length);
+  for (let i = 1; i < results.length; i++) expect(results[i - 1]!.score).toBeGreaterThanOrEqual(results[i]!.score);
+  const direct = bm25Scores(query, documents, 1.2, 0.75);
+  for (const r of results) expect(r.rawScore).toBe(direct[r.index]!.rawScore);
+}
+
+/** About `chars` characters of words drawn from a vocabulary of `vocabulary` distinct ones. */
+const words = (chars: number, vocabulary: number) => {
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = 0; length < chars; i++) {
+    const w = `w${i % vocabulary}x`;
+    parts.push(w);
+    length += w.length + 1;
+  }
+  return parts.join(" ");
+};
+
+const cases: [string, () => [string, string[]]][] = [
+  ["one document of a million distinct words", () => ["w1x w2x", [words(8 * MB, MB)]]],
+  ["a 4 MB document", () => ["w1x", [words(4 * MB, 50_000), "w1x"]]],
+  ["a 20 MB document", () => ["apple", ["apple banana ".repeat(20 * MB / 13), "banana"]]],
+  ["a 20 MB query", () => ["apple banana ".repeat(20 * MB / 13), ["apple", "cherry"]]],
+  [
+    "a 500k-term query against 200 documents",
+    () => [words(4 * MB, 500_000), words(1_000, 500_000).split(" ").slice(0, 200)],
+  ],
+  ["a run of 5.2 million CJK characters", () => ["中".repeat(5_200_000), ["中".repeat(5_200_000), "中"]]],
+];
+
+const seen: Record<string, [number, number]> = {};
+afterAll(() => {
+  // The figures behind the bound, for the record of what this machine showed.
+  console.log(`lexical: [longest hold, longest wall-clock gap] per case (ms): ${JSON.stringify(seen)}`);
+});
+
+describe.each([
+  ["lexical", () => createReranker("lexical")],
+  ["lexical with a result cache", () => createReranker({ provider: "lexical", cache: { max: 1_000 } })],
+])("%s: huge inputs leave the event loop free", (name, make) => {
+  it.each(cases)("%s", async (label, input) => {
+    const [query, documents] = input();
+    const reranker: RerankProvider = await make();
+    const { value, stallMs, wallMs } = await watched(() => reranker.rerank(query, documents));
+    seen[`${name}: ${label}`] = [Math.round(stallMs), Math.round(wallMs)];
+    expectScores(value, query, documents);
+    expect(stallMs).toBeLessThan(MAX_STALL_MS);
+  }, 60_000);
+});
+
+describe("lexical: aborting a huge call", () => {
+  it("stops mid-way with ABORTED, soon after the abort", async () => {
+    const reranker = await createReranker("lexical");
+    const documents = [words(20 * MB, 200_000), "w1x"];
+    const controller = new AbortController();
+    let abortedAt = 0;
+    setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort();
+    }, 50);
+    const error = await failure(reranker.rerank("w1x w2x", documents, { signal: controller.signal }));
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(performance.now() - abortedAt).toBeLessThan(1_000);
+    expect(error.code).toBe("ABORTED");
+  }, 30_000);
+});
