@@ -1,25 +1,7 @@
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
+import { LRUCache } from "lru-cache";
 import type { SlicedEncoder } from "./sliced-encoding.js";
 import type { TimeSlicer } from "./time-slicer.js";
-
-/** The part of lru-cache's LRUCache this module uses. */
-interface SizedLru<V> {
-  get(key: string): V | undefined;
-  set(key: string, value: V): unknown;
-  clear(): void;
-  readonly calculatedSize: number;
-  readonly size: number;
-}
-type LruConstructor = new <V>(options: {
-  maxSize: number;
-  sizeCalculation: (value: V, key: string) => number;
-}) => SizedLru<V>;
-
-// lru-cache comes with @crossrank/core (which depends on it), resolved from core's own folder so that this package
-// finds it in every install layout.
-const requireFromCore = createRequire(createRequire(import.meta.url).resolve("@crossrank/core"));
-const { LRUCache } = requireFromCore("lru-cache") as { LRUCache: LruConstructor };
 
 /**
  * Texts longer than this are not cached: hashing a text for its key reads all of it, while truncation reads only
@@ -45,13 +27,13 @@ interface Entry {
  * one limit serves any smaller limit; a larger one tokenizes the text again and replaces it.
  */
 export class CachedEncoder {
-  private readonly cache: SizedLru<Entry> | undefined;
+  private readonly cache: LRUCache<string, Entry> | undefined;
 
   constructor(
     private readonly encoder: SlicedEncoder,
     maxBytes: number | false,
   ) {
-    this.cache = maxBytes === false ? undefined : new LRUCache<Entry>({ maxSize: maxBytes, sizeCalculation: (e) => e.ids.byteLength + ENTRY_OVERHEAD_BYTES });
+    this.cache = maxBytes === false ? undefined : new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e) => e.ids.byteLength + ENTRY_OVERHEAD_BYTES });
   }
 
   /** The same ids as `SlicedEncoder.encode(text, limit, slicer)`. */
