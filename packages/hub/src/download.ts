@@ -46,7 +46,10 @@ export interface DownloadFileOptions {
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
   retry?: RetryPolicy;
-  /** Longest silence from a host, before its answer or within a body; defaults to settings.timeoutMs. */
+  /**
+   * Longest silence from a host, before its answer or within a body, and the window a body must bring 1 KiB in;
+   * defaults to settings.timeoutMs.
+   */
   timeoutMs?: number;
   /** Refuse a file nothing published a digest for; defaults to settings.requireDigest. */
   requireDigest?: boolean;

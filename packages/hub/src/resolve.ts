@@ -17,7 +17,10 @@ export interface HubOptions {
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
   retry?: RetryPolicy;
-  /** Longest silence from the hub or a storage host, in ms; defaults to CROSSRANK_HUB_TIMEOUT_MS, else 30 s. */
+  /**
+   * Longest silence from the hub or a storage host, in ms, and the window a body must bring 1 KiB in; defaults
+   * to CROSSRANK_HUB_TIMEOUT_MS, else 30 s.
+   */
   timeoutMs?: number;
   /** Refuse files without a published digest; defaults to CROSSRANK_REQUIRE_DIGEST. */
   requireDigest?: boolean;

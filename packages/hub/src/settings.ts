@@ -13,7 +13,8 @@ export interface HubSettings {
   modelsDir: string | undefined;
   /**
    * How long a hub or storage host may stay silent: before its response headers, and between two chunks of a
-   * body. A stall past it fails the attempt (and is retried like a network error).
+   * body; also the window in which a body must bring at least MIN_BYTES_PER_WINDOW (stall.ts). A stall fails the
+   * attempt and is retried once.
    */
   timeoutMs: number;
   /** Refuse a file for which neither the registry nor the hub published a sha256 or git blob id. */
