@@ -111,6 +111,42 @@ export function tokenizeInPieces(text: string, pieceSize: number): string[] {
   return tokens;
 }
 
+// A Map that grows past a million entries rehashes them all in one step of a tenth of a second or more; counts
+// are kept in a chain of Maps of at most this many entries instead.
+const MAP_ENTRIES = 1 << 18;
+
+/** Counts per term, in order of first appearance, with no single step that grows with the number of terms. */
+class TermCounts {
+  private readonly maps = [new Map<string, number>()];
+
+  get(term: string): number | undefined {
+    for (const m of this.maps) {
+      const count = m.get(term);
+      if (count !== undefined) return count;
+    }
+    return undefined;
+  }
+
+  /** Adds one to the term's count; returns whether the term is new. */
+  add(term: string): boolean {
+    for (const m of this.maps) {
+      const count = m.get(term);
+      if (count !== undefined) {
+        m.set(term, count + 1);
+        return false;
+      }
+    }
+    let last = this.maps[this.maps.length - 1]!;
+    if (last.size >= MAP_ENTRIES) this.maps.push((last = new Map()));
+    last.set(term, 1);
+    return true;
+  }
+
+  *terms(): Generator<string> {
+    for (const m of this.maps) yield* m.keys();
+  }
+}
+
 /**
  * BM25 of each candidate against the query, with document frequencies and lengths taken from the candidate set
  * itself (there is no corpus index here). `rawScore` is the BM25 score; `score` squashes it into [0, 1] as
@@ -152,22 +188,21 @@ function* bm25Steps(
   b: number,
   pieceSize = PIECE,
 ): Generator<void, DocumentScore[]> {
-  // Distinct query terms in order of first appearance, as a Set keeps them.
-  const termSet = new Set<string>();
-  yield* tokenSteps(query, (t) => termSet.add(t), pieceSize);
-  const terms = [...termSet.keys()];
-  termSet.clear();
+  // Distinct query terms in order of first appearance.
+  const terms: string[] = [];
+  const seen = new TermCounts();
+  yield* tokenSteps(query, (t) => seen.add(t) && terms.push(t), pieceSize);
   yield;
 
-  const counts: Map<string, number>[] = [];
+  const counts: TermCounts[] = [];
   const lengths: number[] = [];
   // Units of work (characters tokenized / BATCH, map updates, terms looked up) since the last pause.
   let work = 0;
   for (const d of documents) {
-    const tf = new Map<string, number>();
+    const tf = new TermCounts();
     let length = 0;
     const count = (t: string) => {
-      tf.set(t, (tf.get(t) ?? 0) + 1);
+      tf.add(t);
       length++;
     };
     if (d.length <= pieceSize) tokenizePiece(d, "", false, count);
@@ -183,10 +218,10 @@ function* bm25Steps(
   const n = counts.length;
   const avgLength = lengths.reduce((sum, l) => sum + l, 0) / Math.max(n, 1) || 1;
 
-  const df = new Map<string, number>();
+  const df = new TermCounts();
   for (const tf of counts) {
-    for (const t of tf.keys()) {
-      df.set(t, (df.get(t) ?? 0) + 1);
+    for (const t of tf.terms()) {
+      df.add(t);
       if (++work >= BATCH) {
         work = 0;
         yield;
