@@ -19,8 +19,9 @@ describe("withoutToken", () => {
     const middleClean = clean.cause as Error;
     expect(middleClean.message).toBe('fetch failed: "[redacted]"');
     expect((middleClean.cause as Error).name).toBe("TypeError");
-    expect((middleClean.cause as Error).message).toBe('Headers.append: "Bearer [redacted]" is an invalid header value.');
-    const everything = [clean, middleClean, middleClean.cause as Error].map((e) => `${e.message}\n${e.stack}`);
+    const innerClean = middleClean.cause as Error;
+    expect(innerClean.message).toBe('Headers.append: "Bearer [redacted]" is an invalid header value.');
+    const everything = [clean, middleClean, innerClean].map((e) => `${e.message}\n${e.stack}`);
     expect(everything.join("\n")).not.toMatch(/SECRET|hf_TOK/);
   });
 
