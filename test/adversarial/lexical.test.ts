@@ -105,6 +105,20 @@ describe.each([
   }, 60_000);
 });
 
+describe("lexical: a document of 2.2 million distinct words", () => {
+  // A Map rehashes all its entries in one step as it grows past 2^21 of them: half a second or more.
+  it("is counted with no long step, each query word scored once", async () => {
+    const reranker = await createReranker("lexical");
+    const document = Array.from({ length: 2_200_000 }, (_, i) => `w${i}x`).join(" ");
+    const { value, stallMs, wallMs } = await watched(() => reranker.rerank("w1x w2x", [document]));
+    seen["2.2 million distinct words"] = [Math.round(stallMs), Math.round(wallMs)];
+    // One document holding each query word once, at the average length: 2 · idf with idf = ln(1 + 0.5 / 1.5).
+    expect(value).toHaveLength(1);
+    expect(value[0]!.rawScore).toBeCloseTo(2 * Math.log(4 / 3), 12);
+    expect(stallMs).toBeLessThan(MAX_STALL_MS);
+  }, 60_000);
+});
+
 describe("lexical: aborting a huge call", () => {
   it("stops mid-way with ABORTED, soon after the abort", async () => {
     const reranker = await createReranker("lexical");
