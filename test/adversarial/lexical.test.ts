@@ -75,7 +75,7 @@ const words = (chars: number, vocabulary: number) => {
 
 const cases: [string, () => [string, string[]]][] = [
   ["one document of a million distinct words", () => ["w1x w2x", [words(8 * MB, MB)]]],
-  ["a 4 MB document", () => ["w1x", [words(4 * MB, 50_000), "w1x"]]],
+  ["a 12 MB document", () => ["w1x", [words(12 * MB, 50_000), "w1x"]]],
   ["a 20 MB document", () => ["apple", ["apple banana ".repeat(20 * MB / 13), "banana"]]],
   ["a 20 MB query", () => ["apple banana ".repeat(20 * MB / 13), ["apple", "cherry"]]],
   [
@@ -124,14 +124,11 @@ describe("lexical: aborting a huge call", () => {
     const reranker = await createReranker("lexical");
     const documents = [words(20 * MB, 200_000), "w1x"];
     const controller = new AbortController();
-    let abortedAt = 0;
-    setTimeout(() => {
-      abortedAt = performance.now();
-      controller.abort();
-    }, 50);
+    setTimeout(() => controller.abort(), 50);
+    const started = performance.now();
     const error = await failure(reranker.rerank("w1x w2x", documents, { signal: controller.signal }));
-    expect(abortedAt).toBeGreaterThan(0);
-    expect(performance.now() - abortedAt).toBeLessThan(1_000);
+    // The whole call takes seconds; unsliced, the first document alone ran for a second before the abort was seen.
+    expect(performance.now() - started).toBeLessThan(500);
     expect(error.code).toBe("ABORTED");
   }, 30_000);
 });
