@@ -9,7 +9,9 @@ import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeRerankApis, ROUTES, type Api, type ApiFault } from "../support/fake-rerank-apis.js";
 import { failure } from "../support/failure.js";
 
@@ -308,5 +310,185 @@ describe("the event loop while a hostile answer is read", () => {
     // Loose (the machine is shared, and the hostile server runs in this process too): a real stall shows as hundreds.
     expect(endless).toBeLessThan(100);
     expect(large).toBeLessThan(100);
+  });
+});
+
+/** The error body each API puts a message in, holding `text`. */
+function errorBody(api: Api, text: string): string {
+  if (api === "cohere-v2" || api === "cohere-compatible") return JSON.stringify({ message: text });
+  if (api === "tei") return JSON.stringify({ error: text });
+  return JSON.stringify({ detail: text });
+}
+
+describe("credentials a server echoes in another form than configured", () => {
+  it("an http provider's Authorization header: the token after Bearer, or Basic's user:pass, is redacted", async () => {
+    const user = "svc-Reranker-42";
+    const basic = `Basic ${Buffer.from(`${user}:${KEY}`).toString("base64")}`;
+    for (const [authorization, echoed] of [
+      [`Bearer ${KEY}`, `token ${KEY} refused`],
+      [`bearer\t${KEY}`, `token ${KEY} refused`],
+      [`ApiKey ${KEY}`, `key ${KEY} refused`],
+      [basic, `credentials ${user}:${KEY} refused`],
+      [basic, `password ${KEY} refused for ${user}`],
+    ] as const) {
+      for (const api of ["cohere-compatible", "tei"] as const) {
+        apis.clear();
+        exporter.reset();
+        const { error, events } = await hostileCall(
+          api,
+          { raw: { status: 401, body: errorBody(api, echoed) } },
+          { headers: { authorization }, maxRetries: 0 },
+        );
+        expect(error.code).toBe("PROVIDER_ERROR");
+        expect(error.message).toContain("[redacted]");
+        // hostileCall found no piece of the key anywhere; the user name of a Basic credential is gone too.
+        expect(written(error, events)).not.toContain(user);
+        expect(apis.requestsTo(api)[0]!.headers.authorization).toBe(authorization);
+      }
+    }
+  });
+
+  it.each(API_LIST)("%s: a key with spaces or a tab around it is sent trimmed, and redacted as sent", async (api) => {
+    for (const padded of [` ${KEY} `, `${KEY}\t`, `\t ${KEY}`]) {
+      apis.clear();
+      exporter.reset();
+      const { error } = await hostileCall(
+        api,
+        { raw: { status: 401, body: errorBody(api, `token=${KEY}.`) } },
+        { apiKey: padded, maxRetries: 0 },
+      );
+      expect(error.code).toBe("PROVIDER_ERROR");
+      expect(error.message).toContain("token=[redacted].");
+      expect(apis.requestsTo(api)[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    }
+  });
+
+  it("a key that is only whitespace is refused at creation, not sent", async () => {
+    for (const api of API_LIST) {
+      const e = await failure(createReranker(configFor(api, { apiKey: " \t " })));
+      expect(e.code).toBe("INVALID_CONFIG");
+      expect(e.message).toMatch(/apiKey of the \w+ provider is blank/);
+    }
+    expect(apis.requests).toHaveLength(0);
+  });
+});
+
+describe("vendor SDKs say nothing themselves", () => {
+  const CONSOLE = ["log", "info", "warn", "error", "debug", "trace"] as const;
+
+  it.each(API_LIST)("%s: an answer not in shape, echoing the key, is reported only by crossrank", async (api) => {
+    const rows = [
+      { index: KEY, relevance_score: 0.5, score: 0.5 },
+      { index: 1, relevance_score: "x".repeat(100_000), score: "x".repeat(100_000) },
+    ];
+    const body = api === "tei" ? rows : api === "mixedbread" || api === "voyage" ? { data: rows } : { results: rows };
+    const printed: string[] = [];
+    const spies = CONSOLE.map((name) =>
+      vi.spyOn(console, name).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(" "))),
+    );
+    const writeSpy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    // The Mixedbread SDK prints every request and response at this level unless told not to.
+    const savedLog = process.env.MIXEDBREAD_LOG;
+    process.env.MIXEDBREAD_LOG = "debug";
+    try {
+      const { error } = await hostileCall(api, { raw: { body: JSON.stringify(body) } }, { maxRetries: 0 });
+      expect(error.code).toBe("INVALID_RESPONSE");
+      expect(error.message.length).toBeLessThan(1000);
+    } finally {
+      if (savedLog === undefined) delete process.env.MIXEDBREAD_LOG;
+      else process.env.MIXEDBREAD_LOG = savedLog;
+      for (const spy of spies) spy.mockRestore();
+      writeSpy.mockRestore();
+    }
+    expect(printed.map((p) => p.slice(0, 200))).toEqual([]);
+  });
+});
+
+describe("the event loop while a huge query or document is sent", () => {
+  /** Answers one document's score in every wire format at once, reading (not parsing) whatever is sent. */
+  const oneScore = JSON.stringify({
+    id: "r-1",
+    results: [{ index: 0, relevance_score: 0.5 }],
+    data: [{ index: 0, relevance_score: 0.5, score: 0.5 }],
+  });
+  let url = "";
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.on("data", (chunk: Buffer) => (received += chunk.byteLength));
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(oneScore);
+    });
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  // About 16 MB of ASCII, one string.
+  const huge = Array.from({ length: 2_000_000 }, (_, i) => `word${i % 1000} `).join("");
+  const configFor = (name: string): RerankerConfig =>
+    (name === "http"
+      ? { provider: "http", url, api: "cohere", timeoutMs: 20_000 }
+      : { provider: name, baseUrl: url, apiKey: KEY, timeoutMs: 20_000 }) as RerankerConfig;
+
+  it.each(["http", "voyage", "jina"])("%s: a 16 MB document, then a 16 MB query (5 ms interval's max gap)", async (
+    name,
+  ) => {
+    const r = await createReranker(configFor(name));
+    // Node loads its fetch, and compiles the code that sends a large body, on first use: a one-time cost, not measured.
+    await r.rerank(QUERY, [huge]);
+    /** The longest gap of a 5 ms interval during one call, after checking what the call did. */
+    const stallOf = async (query: string, documents: string[]): Promise<number> => {
+      received = 0;
+      let last = performance.now();
+      let longest = 0;
+      const tick = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+      }, 5);
+      let outcome: { results: unknown[] } | { error: RerankError };
+      try {
+        outcome = await r.rerank(query, documents).then(
+          (results) => ({ results }),
+          (error: RerankError) => ({ error }),
+        );
+      } finally {
+        clearInterval(tick);
+      }
+      const stall = Math.max(longest, performance.now() - last);
+      if (name === "voyage" && query === huge) {
+        // Voyage counts the query once per document: over its 600K tokens a request, so nothing is sent.
+        expect("error" in outcome && outcome.error.code).toBe("INVALID_INPUT");
+        expect(received).toBe(0);
+      } else {
+        expect("results" in outcome && outcome.results).toHaveLength(1);
+        expect(received).toBeGreaterThan(huge.length);
+      }
+      return stall;
+    };
+    // The least of three tries: another process taking the CPU stretches a gap once; work done in one piece
+    // stretches every try.
+    const stalls: number[] = [];
+    for (const [query, documents] of [
+      [QUERY, [huge]],
+      [huge, ["tide"]],
+    ] as const) {
+      const tries: number[] = [];
+      for (let i = 0; i < 3; i++) tries.push(await stallOf(query, [...documents]));
+      stalls.push(Math.min(...tries));
+    }
+    console.info(
+      `${name}: longest event-loop stall sending 16 MB: ` +
+        `document ${stalls[0]!.toFixed(0)} ms, query ${stalls[1]!.toFixed(0)} ms`,
+    );
+    // Loose (a shared machine; a garbage collection of 16 MB strings can land in any gap): 53-134 ms before the
+    // body was built and encoded in slices and the token estimate stopped walking every character.
+    for (const stall of stalls) expect(stall).toBeLessThan(50);
   });
 });

@@ -52,10 +52,18 @@ export function estimateTokens(text: string): number {
  * document is in exactly one request, in order; one that cannot fit even alone is truncated by the API's rule or
  * fails the call with a clear error, never dropped.
  */
-export function planRequests(query: string, documents: readonly string[], maxDocuments: number, budget: TokenBudget | undefined, provider: string): [start: number, end: number][] {
+export function planRequests(
+  query: string,
+  documents: readonly string[],
+  maxDocuments: number,
+  budget: TokenBudget | undefined,
+  provider: string,
+): [start: number, end: number][] {
   const ranges: [number, number][] = [];
   if (!budget) {
-    for (let start = 0; start < documents.length; start += maxDocuments) ranges.push([start, Math.min(documents.length, start + maxDocuments)]);
+    for (let start = 0; start < documents.length; start += maxDocuments) {
+      ranges.push([start, Math.min(documents.length, start + maxDocuments)]);
+    }
     return ranges;
   }
   const queryTokens = estimateTokens(query);
@@ -68,7 +76,9 @@ export function planRequests(query: string, documents: readonly string[], maxDoc
       if (budget.oversizePair === "reject") {
         throw new RerankError(
           "INVALID_INPUT",
-          `document ${i} with the query is about ${queryTokens + tokens} tokens, over ${provider}'s limit of ${budget.maxTokensPerPair} per query and document; shorten it, or let the API truncate (the provider's truncation option)`,
+          `document ${i} with the query is about ${queryTokens + tokens} tokens, over ${provider}'s limit of ` +
+            `${budget.maxTokensPerPair} per query and document; shorten it, or let the API truncate ` +
+            "(the provider's truncation option)",
           { provider },
         );
       }
@@ -78,7 +88,8 @@ export function planRequests(query: string, documents: readonly string[], maxDoc
     if (fixed + cost > budget.maxTokensPerRequest) {
       throw new RerankError(
         "INVALID_INPUT",
-        `document ${i} alone is about ${fixed + cost} tokens with the query, over ${provider}'s limit of ${budget.maxTokensPerRequest} per request; shorten it`,
+        `document ${i} alone is about ${fixed + cost} tokens with the query, over ${provider}'s limit of ` +
+          `${budget.maxTokensPerRequest} per request; shorten it`,
         { provider },
       );
     }
