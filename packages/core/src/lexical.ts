@@ -22,33 +22,33 @@ const ENDS_IN_TOKEN = /[\p{L}\p{N}]$/u;
 const STARTS_WITH_TOKEN = /^[\p{L}\p{N}]/u;
 
 /** Text is tokenized in pieces of about this many UTF-16 code units: a millisecond or so of work each. */
-export const PIECE = 1 << 15;
+const PIECE = 1 << 15;
 /** Map and scoring work done between two checks of the time slice. */
 const BATCH = 1 << 12;
 
-// Lower-casing looks across neighbours only for a capital sigma (final or not), through case-ignorable characters.
-const LOWERCASE_CONTEXT = /[\p{Case_Ignorable}\u03A3]/u;
+// Lower-casing looks across neighbours only for a capital sigma (final or not), through case-ignorable characters;
+// a combining mark may join the character before it in normalization.
+const NOT_PLAIN = /[\p{M}\p{Case_Ignorable}\u03A3]/u;
 
 /**
  * Whether the text may be cut between code units i - 1 and i with every piece lower-cased and NFKC-normalized
- * alone giving the same string as the whole would. Both characters come from blocks whose characters all start a
- * normalization segment (none combines with what precedes it, none decomposes to a combining mark): Latin below
- * the combining marks, Greek, Cyrillic, CJK ideographs, Hangul syllables. Neither may be case-ignorable nor a
- * capital sigma, so no sigma's final form depends on the far side of the cut.
+ * alone giving the same string as the whole would: neither character may be case-ignorable nor a capital sigma,
+ * so no sigma's final form depends on the far side of the cut, and the second must start a normalization segment.
  */
 function cuttableAt(text: string, i: number): boolean {
   return plain(text.charCodeAt(i - 1)) && plain(text.charCodeAt(i));
 }
 
+/**
+ * A BMP character that, lower-cased or not, starts a normalization segment: no combining mark, no conjoining
+ * Hangul jamo (nor the compatibility and half-width jamo that normalize to them), and not the Thai and Lao AM,
+ * whose normal forms start with a mark. Checked against every BMP character's decompositions on Node's ICU.
+ */
 function plain(code: number): boolean {
-  const inert =
-    code < 0x300 ||
-    (code >= 0x370 && code < 0x483) ||
-    (code >= 0x48a && code < 0x530) ||
-    (code >= 0x3400 && code < 0x4dc0) ||
-    (code >= 0x4e00 && code < 0xa000) ||
-    (code >= 0xac00 && code < 0xd7a4);
-  return inert && !LOWERCASE_CONTEXT.test(String.fromCharCode(code));
+  if (code >= 0xd800 || (code >= 0x300 && code < 0x370) || code === 0xe33 || code === 0xeb3) return false;
+  if ((code >= 0x1100 && code < 0x1200) || (code >= 0x3130 && code < 0x3190)) return false;
+  if ((code >= 0xa960 && code < 0xa980) || code >= 0xd7b0) return false;
+  return !NOT_PLAIN.test(String.fromCharCode(code));
 }
 
 /**
