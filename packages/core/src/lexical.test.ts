@@ -70,7 +70,11 @@ const TRICKY = [
   ..."\u0301\u0316\u0345\u0327\u0308İﬀ①ｶﾞ\u00a0\u3000-",
   ..."กำ\u0e31ຳक\u093c\u0bbe\u0bc6\u1b05\u1b35ب\u0653",
   "😀",
+  "👍",
+  "\u{1f3fd}",
+  "𠀀",
   "\ud800",
+  "\udc00",
 ];
 const trickyText = fc.array(fc.constantFrom(...TRICKY), { maxLength: 40, size: "medium" }).map((cs) => cs.join(""));
 
@@ -87,6 +91,11 @@ describe("tokenizing in pieces", () => {
   it("joins a token that spans many pieces", () => {
     const long = "Ωmega中文123".repeat(50);
     expect(tokenizeInPieces(`x ${long} y`, 4)).toEqual(["x", long.toLowerCase(), "y"]);
+  });
+
+  it("cuts between characters outside the BMP without splitting a surrogate pair", () => {
+    const run = "𠀀".repeat(40_000);
+    expect(tokenizeInPieces(`${run} 😀😀`, 1_000)).toEqual([run]);
   });
 
   it("keeps a single token of millions of CJK characters whole instead of overflowing the stack", async () => {

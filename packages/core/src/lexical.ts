@@ -36,15 +36,27 @@ const NOT_PLAIN = /[\p{M}\p{Case_Ignorable}\u03A3]/u;
  * so no sigma's final form depends on the far side of the cut, and the second must start a normalization segment.
  */
 function cuttableAt(text: string, i: number): boolean {
-  return plain(text.charCodeAt(i - 1)) && plain(text.charCodeAt(i));
+  return plain(codePointBefore(text, i)) && plain(text.codePointAt(i)!);
+}
+
+function codePointBefore(text: string, i: number): number {
+  const low = text.charCodeAt(i - 1);
+  if (low < 0xdc00 || low >= 0xe000 || i < 2) return low;
+  const high = text.charCodeAt(i - 2);
+  return high >= 0xd800 && high < 0xdc00 ? ((high - 0xd800) << 10) + (low - 0xdc00) + 0x10000 : low;
 }
 
 /**
- * A BMP character that, lower-cased or not, starts a normalization segment: no combining mark, no conjoining
- * Hangul jamo (nor the compatibility and half-width jamo that normalize to them), and not the Thai and Lao AM,
- * whose normal forms start with a mark. Checked against every BMP character's decompositions on Node's ICU.
+ * A character that, lower-cased or not, starts a normalization segment: in the BMP below the surrogates, no
+ * combining mark, no conjoining Hangul jamo (nor the compatibility jamo that normalize to them), and not the Thai
+ * and Lao AM, whose normal forms start with a mark; beyond it, only symbols and emoji, and the CJK ideographs of
+ * planes 2 and 3. Checked against every character's decompositions on Node's ICU.
  */
 function plain(code: number): boolean {
+  if (code >= 0x10000) {
+    const known = (code >= 0x1f000 && code < 0x1fb00) || (code >= 0x20000 && code < 0x40000);
+    return known && !NOT_PLAIN.test(String.fromCodePoint(code));
+  }
   if (code >= 0xd800 || (code >= 0x300 && code < 0x370) || code === 0xe33 || code === 0xeb3) return false;
   if ((code >= 0x1100 && code < 0x1200) || (code >= 0x3130 && code < 0x3190)) return false;
   if ((code >= 0xa960 && code < 0xa980) || code >= 0xd7b0) return false;
