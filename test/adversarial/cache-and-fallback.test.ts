@@ -15,10 +15,10 @@ import {
   type Reranker,
   type RerankResult,
 } from "@crossrank/core";
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeRerankApis, logitFor } from "../support/fake-rerank-apis.js";
+import { watchEventLoop } from "../support/event-loop.js";
 
 const POOL = [
   "Low tide exposes the harbour wall.",
@@ -195,41 +195,9 @@ describe("a cached fallback chain built by createReranker", () => {
   }, 40_000);
 });
 
-/** This process's main-thread CPU time in ms (Linux, 10 ms ticks), or undefined where it cannot be read. */
-function mainThreadCpuMs(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The longest time the event loop was held during `work`, from a 5 ms interval. On a loaded machine a gap can be
- * the thread waiting for a core, so where Linux reports it, a gap counts only the main thread's own CPU time.
- */
+/** The longest time the event loop was held during `work` (the main thread's own time, where Linux reports it). */
 async function longestHold(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now();
-  let lastCpu = mainThreadCpuMs();
-  let hold = 0;
-  const tick = () => {
-    const now = performance.now();
-    const cpu = mainThreadCpuMs();
-    const gap = now - last;
-    hold = Math.max(hold, cpu === undefined || lastCpu === undefined ? gap : Math.min(gap, cpu - lastCpu + 10));
-    last = now;
-    lastCpu = cpu;
-  };
-  const timer = setInterval(tick, 5);
-  try {
-    await work();
-    tick();
-    return hold;
-  } finally {
-    clearInterval(timer);
-  }
+  return (await watchEventLoop(work)).stallMs;
 }
 
 describe("a large call through the cache", () => {

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
-import { isMainThread } from "node:worker_threads";
 import { bm25Scores, createReranker, type RerankProvider, type RerankResult } from "@crossrank/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { failure } from "../support/failure.js";
+import { watchEventLoop } from "../support/event-loop.js";
 
 /**
  * Huge queries, documents and candidate sets against the lexical (BM25) provider, the usual last fallback. The
@@ -13,44 +12,6 @@ import { failure } from "../support/failure.js";
 const MAX_STALL_MS = 150;
 const MB = 1_000_000;
 
-/** CPU time of this process's main thread in ms (Linux), or undefined where it cannot be read. */
-function mainThreadCpuMs(): number | undefined {
-  if (!isMainThread) return undefined;
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime, in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs `work` while timing the event loop: the longest hold (see above) and the longest wall-clock gap. */
-async function watched<T>(work: () => Promise<T>): Promise<{ value: T; stallMs: number; wallMs: number }> {
-  let last = performance.now();
-  let lastCpu = mainThreadCpuMs();
-  let stallMs = 0;
-  let wallMs = 0;
-  const tick = () => {
-    const now = performance.now();
-    const cpu = mainThreadCpuMs();
-    const gap = now - last;
-    const ran = cpu === undefined || lastCpu === undefined ? gap : Math.min(gap, cpu - lastCpu + 10);
-    stallMs = Math.max(stallMs, ran);
-    wallMs = Math.max(wallMs, gap);
-    last = now;
-    lastCpu = cpu;
-  };
-  const timer = setInterval(tick, 5);
-  try {
-    const value = await work();
-    tick();
-    return { value, stallMs, wallMs };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** Every document once, sorted by score, the raw scores exactly those of the synchronous bm25Scores. */
 function expectScores(results: RerankResult[], query: string, documents: string[]): void {
@@ -98,7 +59,7 @@ describe.each([
   it.each(cases)("%s", async (label, input) => {
     const [query, documents] = input();
     const reranker: RerankProvider = await make();
-    const { value, stallMs, wallMs } = await watched(() => reranker.rerank(query, documents));
+    const { value, stallMs, wallMs } = await watchEventLoop(() => reranker.rerank(query, documents));
     seen[`${name}: ${label}`] = [Math.round(stallMs), Math.round(wallMs)];
     expectScores(value, query, documents);
     expect(stallMs).toBeLessThan(MAX_STALL_MS);
@@ -110,7 +71,7 @@ describe("lexical: a document of 2.2 million distinct words", () => {
   it("is counted with no long step, each query word scored once", async () => {
     const reranker = await createReranker("lexical");
     const document = Array.from({ length: 2_200_000 }, (_, i) => `w${i}x`).join(" ");
-    const { value, stallMs, wallMs } = await watched(() => reranker.rerank("w1x w2x", [document]));
+    const { value, stallMs, wallMs } = await watchEventLoop(() => reranker.rerank("w1x w2x", [document]));
     seen["2.2 million distinct words"] = [Math.round(stallMs), Math.round(wallMs)];
     // One document holding each query word once, at the average length: 2 · idf with idf = ln(1 + 0.5 / 1.5).
     expect(value).toHaveLength(1);

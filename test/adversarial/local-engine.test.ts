@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
-import { isMainThread } from "node:worker_threads";
 import { createReranker, type RerankProvider, type RerankResult } from "@crossrank/core";
 import { FIXTURE_WORDS, SeededRandom } from "@crossrank/model-fixtures";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY } from "../setup/fixture-paths.js";
 import { failure } from "../support/failure.js";
+import { watchEventLoop } from "../support/event-loop.js";
 
 /**
  * Huge and odd inputs against the local engine on the generated fixtures. The event loop is watched by a 5 ms
@@ -41,45 +40,6 @@ const shuffledProse = (chars: number, seed = 1) => {
   return words.join(" ").slice(0, chars);
 };
 
-/** CPU time of this process's main thread in ms (Linux), or undefined where it cannot be read. */
-function mainThreadCpuMs(): number | undefined {
-  if (!isMainThread) return undefined;
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime, in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs `work` while timing the event loop: the longest hold (see above), the longest wall-clock gap, the time. */
-async function watched<T>(work: () => Promise<T>): Promise<{ value: T; stallMs: number; wallMs: number; ms: number }> {
-  let last = performance.now();
-  let lastCpu = mainThreadCpuMs();
-  let stallMs = 0;
-  let wallMs = 0;
-  const tick = () => {
-    const now = performance.now();
-    const cpu = mainThreadCpuMs();
-    const gap = now - last;
-    const ran = cpu === undefined || lastCpu === undefined ? gap : Math.min(gap, cpu - lastCpu + 10);
-    stallMs = Math.max(stallMs, ran);
-    wallMs = Math.max(wallMs, gap);
-    last = now;
-    lastCpu = cpu;
-  };
-  const timer = setInterval(tick, 5);
-  const started = performance.now();
-  try {
-    const value = await work();
-    tick();
-    return { value, stallMs, wallMs, ms: performance.now() - started };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** Every document once, in range, sorted by score, every score finite and in [0, 1]. */
 function expectRanking(results: RerankResult[], documents: number): void {
@@ -117,7 +77,7 @@ describe("local engine: huge documents and queries", () => {
 
   it.each([1, 4])("truncate mode: a %i MB document is scored from its start, the event loop free", async (mb) => {
     const huge = prose(mb * MB);
-    const { value, stallMs, wallMs } = await watched(() => truncating.rerank(QUERY, [huge, "whale", prose(300)]));
+    const { value, stallMs, wallMs } = await watchEventLoop(() => truncating.rerank(QUERY, [huge, "whale", prose(300)]));
     seen[`truncate ${mb} MB`] = [Math.round(stallMs), Math.round(wallMs)];
     expectRanking(value, 3);
     // Only the window is read: the score is that of the document's first few kilobytes.
@@ -128,7 +88,7 @@ describe("local engine: huge documents and queries", () => {
 
   it.each([1, 4])("chunk mode: a %i MB document is read whole in slices and scored as its best window", async (mb) => {
     const huge = prose(mb * MB);
-    const { value, stallMs, wallMs } = await watched(() => chunking.rerank(QUERY, [huge, "bread"]));
+    const { value, stallMs, wallMs } = await watchEventLoop(() => chunking.rerank(QUERY, [huge, "bread"]));
     seen[`chunk ${mb} MB`] = [Math.round(stallMs), Math.round(wallMs)];
     expectRanking(value, 2);
     // MaxP over every window: at least the score of its first window alone.
@@ -147,7 +107,7 @@ describe("local engine: huge documents and queries", () => {
       batchTokens: 4096,
     });
     try {
-      const { value, stallMs, wallMs } = await watched(() => r.rerank("whale", [prose(MB), "whale"]));
+      const { value, stallMs, wallMs } = await watchEventLoop(() => r.rerank("whale", [prose(MB), "whale"]));
       seen["chunk 1 MB, window 8"] = [Math.round(stallMs), Math.round(wallMs)];
       expectRanking(value, 2);
       expect(stallMs).toBeLessThan(MAX_STALL_MS);
@@ -158,7 +118,7 @@ describe("local engine: huge documents and queries", () => {
 
   it("a 1 MB query is cut to its share of the window, without holding the event loop", async () => {
     const hugeQuery = prose(MB);
-    const { value, stallMs, wallMs } = await watched(() => truncating.rerank(hugeQuery, ["whale", prose(200)]));
+    const { value, stallMs, wallMs } = await watchEventLoop(() => truncating.rerank(hugeQuery, ["whale", prose(200)]));
     seen["1 MB query"] = [Math.round(stallMs), Math.round(wallMs)];
     expectRanking(value, 2);
     const cut = await truncating.rerank(hugeQuery.slice(0, 20_000), ["whale", prose(200)]);
@@ -168,7 +128,7 @@ describe("local engine: huge documents and queries", () => {
 
   it("10,000 tiny documents", async () => {
     const docs = Array.from({ length: 10_000 }, (_, i) => `${FIXTURE_WORDS[i % FIXTURE_WORDS.length]} ${i}`);
-    const { value, stallMs, wallMs } = await watched(() => truncating.rerank(QUERY, docs));
+    const { value, stallMs, wallMs } = await watchEventLoop(() => truncating.rerank(QUERY, docs));
     seen["10k tiny documents"] = [Math.round(stallMs), Math.round(wallMs)];
     expectRanking(value, docs.length);
     expect(stallMs).toBeLessThan(MAX_STALL_MS);
@@ -181,7 +141,7 @@ describe("local engine: timeouts and aborts fire while a huge input is tokenized
     try {
       await r.rerank(QUERY, ["warm up"]);
       const huge = prose(4 * MB);
-      const { value: e, ms } = await watched(() => failure(r.rerank(QUERY, [huge])));
+      const { value: e, ms } = await watchEventLoop(() => failure(r.rerank(QUERY, [huge])));
       seen["timeoutMs 300, reject after the call began (ms)"] = Math.round(ms);
       expect(e.code).toBe("PROVIDER_ERROR");
       expect(e.message).toMatch(/no result within 300 ms \(timeoutMs\)/);
@@ -228,7 +188,7 @@ describe("local engine: an abort with tens of thousands of batches queued", () =
         () => undefined,
         (e: unknown) => e,
       );
-      const { stallMs, wallMs } = await watched(async () => {
+      const { stallMs, wallMs } = await watchEventLoop(async () => {
         while (batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
         // By now every batch has been padded and queued (about 0.5 s here); the workers have run a few thousand.
         await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -272,7 +232,7 @@ describe("local engine: odd text", () => {
 
   it.each(odd)("scores %s in both tokenizers and both modes", async (_name, text) => {
     for (const r of [bert, xlmr]) {
-      const { value, stallMs } = await watched(() => r.rerank(QUERY, [text, "whale", text]));
+      const { value, stallMs } = await watchEventLoop(() => r.rerank(QUERY, [text, "whale", text]));
       expectRanking(value, 3);
       // The same text twice scores the same.
       expect(value.find((x) => x.index === 0)!.rawScore).toBe(value.find((x) => x.index === 2)!.rawScore);
@@ -310,7 +270,7 @@ describe("local engine: property", () => {
         fc.boolean(),
         async (query, documents, chunk) => {
           const copy = documents.slice();
-          const { value, stallMs } = await watched(() => (chunk ? chunking : truncating).rerank(query, documents));
+          const { value, stallMs } = await watchEventLoop(() => (chunk ? chunking : truncating).rerank(query, documents));
           worstStall = Math.max(worstStall, stallMs);
           expectRanking(value, documents.length);
           expect(documents).toEqual(copy);
