@@ -75,6 +75,9 @@ export class PairScorer {
   }
 }
 
+/** How long one turn of the event loop may spend padding and queueing a call's batches. */
+const SUBMIT_SLICE_MS = 5;
+
 /**
  * One call's pairs on their way to the pool. Pairs are added as they are laid out; once the call is admitted
  * (`open`, counted against `maxQueuedPairs`), every window of pairs the call fills goes to the pool at once, so
@@ -88,6 +91,9 @@ export class ScoringRun {
   private readonly planner: WindowedPlanner;
   private readonly scores: DocumentScore[] = [];
   private readonly runs: Promise<void>[] = [];
+  /** Batches planned so far; those from `submitted` on are not yet with the pool. */
+  private readonly planned: number[][] = [];
+  private submitted = 0;
   private readonly failed = new AbortController();
   private readonly batchSignal: AbortSignal;
   private readonly firstFailure: Promise<never>;
@@ -128,13 +134,13 @@ export class ScoringRun {
   open(pairs: number): void {
     throwIfAborted(this.signal, P);
     this.release = this.scorer.session.admit(pairs);
-    this.dispatch(false);
+    this.dispatch(false, SUBMIT_SLICE_MS);
   }
 
   add(pair: EncodedPair): void {
     this.documents.push(pair.document);
     this.deduper.add(pair);
-    if (this.release) this.dispatch(false);
+    if (this.release) this.dispatch(false, SUBMIT_SLICE_MS);
   }
 
   /** Throws the first batch's failure, so that tokenization stops as soon as the call has failed. */
@@ -144,7 +150,13 @@ export class ScoringRun {
 
   /** Sends the last windows and waits for every batch: each added pair's score, in order. */
   async finish(slicer: TimeSlicer): Promise<DocumentScore[]> {
-    this.dispatch(true);
+    this.dispatch(true, SUBMIT_SLICE_MS);
+    // A long document in chunk mode makes tens of thousands of batches: padding and queueing them all at once would
+    // hold the event loop for hundreds of milliseconds, so they go to the pool a slice at a time.
+    while (this.submitted < this.planned.length && !this.failed.signal.aborted) {
+      await slicer.pause();
+      this.dispatch(false, SUBMIT_SLICE_MS);
+    }
     await slicer.step();
     await untilAborted(Promise.race([Promise.all(this.runs), this.firstFailure]), this.signal);
     return this.deduper.slot.map((u) => this.scores[u]!);
@@ -159,9 +171,13 @@ export class ScoringRun {
     this.release?.();
   }
 
-  private dispatch(final: boolean): void {
+  /** Plans the windows filled so far and sends planned batches to the pool for at most `sliceMs`. */
+  private dispatch(final: boolean, sliceMs: number): void {
     if (this.failed.signal.aborted) return;
-    for (const rows of this.planner.take(final)) {
+    for (const rows of this.planner.take(final)) this.planned.push(rows);
+    const until = performance.now() + sliceMs;
+    while (this.submitted < this.planned.length && !this.failed.signal.aborted && performance.now() < until) {
+      const rows = this.planned[this.submitted++]!;
       this.runs.push(this.scorer.runBatch(this.deduper.unique, rows, this.scores, this.batchSignal).catch(this.onFailure));
     }
   }
