@@ -24,6 +24,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { TINY } from "./setup/fixture-paths.js";
 import { FakeHub } from "./support/fake-hub.js";
 import { failure } from "./support/failure.js";
+import { within } from "./support/within.js";
 // Not exported: how the provider finds a model folder, called here with the options createProvider would give it.
 import { resolveModelDir } from "../packages/onnx/src/model-files.js";
 
@@ -65,18 +66,6 @@ beforeAll(async () => {
   await hub.addRepo("someone/gzipped", TINY.bert, { gzip: true });
 });
 
-/** Settles `promise` or fails the test after `ms`: a hang is a failure, not a test that never ends. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>(
-    (_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)),
-  );
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 afterAll(async () => hub.stop());
 
 beforeEach(async () => {

@@ -32,6 +32,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { TINY } from "../setup/fixture-paths.js";
 import { FakeHub } from "../support/fake-hub.js";
 import { failure } from "../support/failure.js";
+import { within as settleWithin } from "../support/within.js";
 
 const TOKEN = "hf_hostileTEST_token_never_leaves_4242";
 const NO_RETRY = { retries: 0, minTimeout: 1, maxTimeout: 1 };
@@ -67,16 +68,8 @@ async function snapshot(dir: string, skip: string): Promise<Map<string, string>>
   return out;
 }
 
-async function within<T>(promise: Promise<T>, ms = BOUND_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>(
-    (_, reject) => (timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms)),
-  );
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function within<T>(promise: Promise<T>, ms = BOUND_MS): Promise<T> {
+  return settleWithin(ms, promise);
 }
 
 /** A typed error whose message and cause never show the token. */
